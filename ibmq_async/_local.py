@@ -1,0 +1,25 @@
+"""Access to the embedded local service, which needs the ``local`` extra."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .exceptions import IBMQLocalServiceError
+
+if TYPE_CHECKING:
+    from ibmq_local.service import LocalService
+
+
+def embedded(data_dir: Path | None) -> LocalService:
+    """The process-wide embedded service for ``data_dir``, started on first use."""
+    try:
+        from ibmq_local.service import embedded_service
+    except ImportError as exc:
+        raise IBMQLocalServiceError(
+            "The embedded local service needs the 'local' extra: pip install 'ibmq-async[local]'"
+        ) from exc
+    try:
+        return embedded_service(data_dir)
+    except OSError as exc:
+        raise IBMQLocalServiceError(f"Could not start the local service: {exc}") from exc

@@ -1,0 +1,72 @@
+"""Developer sessions: ``nox`` runs tests, lint, typecheck and compat."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck", "compat"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "uv|virtualenv"
+
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+PACKAGES = ["ibmq_async", "ibmq_sync", "ibmq_local"]
+LINT_DEPS = ["ruff==0.17.5"]
+LEGACY_CLIENT = ["qiskit-ibmq-provider==0.20.2", "requests<2.34"]
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit, respx, integration (real local service over loopback) and generated sync tests."""
+    session.install("-e", ".[local,test]")
+    session.run("pytest", "-q", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff, and a check that ibmq_sync/ and tests/sync/ match what the generator makes."""
+    session.install(*LINT_DEPS)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("python", "tools/unasync.py", "--check")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the three packages."""
+    session.install("-e", ".[local]", "mypy>=1.10", "pytest", "respx")
+    session.run("mypy", "--strict", *PACKAGES)
+
+
+@nox.session(python=PYTHON)
+def sync(session: nox.Session) -> None:
+    """Regenerate the blocking facade and its tests from the async sources."""
+    session.install(*LINT_DEPS)
+    session.run("python", "tools/unasync.py")
+
+
+@nox.session(python=PYTHON)
+def compat(session: nox.Session) -> None:
+    """The original qiskit-ibmq-provider 0.20.2 against `ibmq-local serve`.
+
+    The legacy client needs qiskit-terra 0.x, which cannot live beside qiskit 2, so it gets a
+    virtual environment of its own inside this session's; the service runs from this session's.
+    """
+    session.install("-e", ".[local]")
+    legacy = Path(session.create_tmp()) / "legacy-venv"
+    legacy_python = legacy / "bin" / "python"
+    if not legacy_python.exists():
+        session.run(sys.executable, "-m", "venv", str(legacy), external=True)
+        session.run(
+            str(legacy_python), "-m", "pip", "install", "-q", *LEGACY_CLIENT, "pytest",
+            external=True,
+        )
+    serve = Path(session.bin) / "ibmq-local"
+    session.run(
+        str(legacy_python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        "-c", "tests/compat/pytest.ini", "tests/compat", *session.posargs,
+        external=True,
+        env={"IBMQ_LOCAL_SERVE": str(serve)},
+    )

@@ -1,0 +1,227 @@
+"""Exact requests and injected faults, against a respx-mocked API (no real server)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from qiskit import QuantumCircuit
+
+from ibmq_async import (
+    AsyncAccountProvider,
+    AsyncIBMQFactory,
+    IBMQApiError,
+    IBMQBackendApiError,
+    IBMQBackendJobLimitError,
+    IBMQBackendValueError,
+    RetryPolicy,
+)
+
+AUTH = "https://auth.example.test/api"
+HTTP = "https://api.example.test/api"
+HGP = f"{HTTP}/Network/h/Groups/g/Projects/p"
+TOKEN = "api-token-secret"
+ACCESS = "access-token-secret"
+UPLOAD = "https://storage.example.test/upload?sig=abc"
+FAST = RetryPolicy(backoff=0.001, max_backoff=0.002, jitter=0.0)
+
+CONFIG = {
+    "backend_name": "fake_device",
+    "backend_version": "1.2.3",
+    "n_qubits": 2,
+    "basis_gates": ["cx", "rz", "sx", "x"],
+    "gates": [{"name": "cx", "parameters": [], "qasm_def": "gate cx q1,q2 { CX q1,q2; }"}],
+    "local": False,
+    "simulator": False,
+    "conditional": False,
+    "open_pulse": False,
+    "memory": True,
+    "max_shots": 8192,
+    "max_experiments": 10,
+    "coupling_map": [[0, 1], [1, 0]],
+    "online_date": "2021-01-01T00:00:00Z",
+}
+JOB = {
+    "id": "job1",
+    "creationDate": "2023-02-01T10:00:00.000Z",
+    "status": "CREATED",
+    "kind": "q-object-external-storage",
+    "backend": {"name": "fake_device"},
+}
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    """A mocked IBM Quantum API with a working login and one device."""
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        router.get(f"{AUTH}/version").respond(json={"api-auth": "0.1"})
+        router.post(f"{AUTH}/users/loginWithToken").respond(json={"id": ACCESS})
+        router.get(f"{AUTH}/users/me").respond(
+            json={"urls": {"http": HTTP, "ws": "wss://ws.example.test"}}
+        )
+        router.get(f"{HTTP}/Network").respond(
+            json=[{"name": "h", "groups": {"g": {"projects": {"p": {"isDefault": True}}}}}]
+        )
+        router.get(f"{HGP}/devices/v/1").respond(json=[CONFIG, {"broken": True}])
+        yield router
+
+
+@pytest.fixture
+async def mocked(api: respx.MockRouter) -> Any:
+    accounts = AsyncIBMQFactory()
+    provider = await accounts.enable_account(TOKEN, url=AUTH, retry=FAST)
+    yield provider
+    await accounts.aclose()
+
+
+def circuit() -> QuantumCircuit:
+    qc = QuantumCircuit(2, 2)
+    qc.x(0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    return qc
+
+
+async def test_login_sequence_and_headers(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    calls = [(c.request.method, str(c.request.url)) for c in api.calls]
+    assert calls == [
+        ("GET", f"{AUTH}/version"),
+        ("POST", f"{AUTH}/users/loginWithToken"),
+        ("GET", f"{AUTH}/users/me"),
+        ("GET", f"{HTTP}/Network"),
+        ("GET", f"{HGP}/devices/v/1"),
+    ]
+    version, login, me = (c.request for c in api.calls[:3])
+    assert "X-Access-Token" not in version.headers and "X-Access-Token" not in login.headers
+    assert json.loads(login.content) == {"apiToken": TOKEN}
+    assert me.headers["X-Access-Token"] == ACCESS
+    assert all("X-Qx-Client-Application" in c.request.headers for c in api.calls)
+    assert [b.name() for b in mocked.backends()] == ["fake_device"]  # the broken one skipped
+
+
+async def test_run_sends_the_legacy_create_body_and_no_token_to_storage(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    create = api.post(f"{HGP}/Jobs").respond(
+        json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}}
+    )
+    upload = api.put(UPLOAD).respond(200)
+    notify = api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
+    backend = mocked.get_backend("fake_device")
+    job = await backend.run(circuit(), shots=10, job_name="n1", job_tags=["a"], experiment_id="e")
+    assert job.job_id() == "job1"
+    assert json.loads(create.calls.last.request.content) == {
+        "backend": {"name": "fake_device"},
+        "allowObjectStorage": True,
+        "liveDataEnabled": None,
+        "name": "n1",
+        "tags": ["a"],
+        "experimentTag": "e",
+    }
+    sent = upload.calls.last.request
+    assert "X-Access-Token" not in sent.headers
+    qobj = json.loads(sent.content)
+    assert qobj["type"] == "QASM" and qobj["config"]["shots"] == 10
+    assert qobj["header"]["backend_name"] == "fake_device"
+    assert notify.calls.last.request.content == b""
+
+
+async def test_invalid_input_sends_nothing(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    create = api.post(f"{HGP}/Jobs").respond(500)
+    backend = mocked.get_backend("fake_device")
+    wide = QuantumCircuit(3, 3)
+    wide.x(2)
+    wide.measure([0, 1, 2], [0, 1, 2])
+    for bad in (
+        {"circuits": wide},
+        {"circuits": circuit(), "shots": 0},
+        {"circuits": circuit(), "shots": 1.5},
+        {"circuits": circuit(), "job_tags": [1]},
+        {"circuits": [circuit()] * 11},
+        {"circuits": circuit(), "use_measure_esp": True},
+    ):
+        with pytest.raises(IBMQBackendValueError):
+            await backend.run(**bad)
+    assert not create.called
+
+
+async def test_reads_retry_on_5xx_but_job_creation_does_not(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    status = api.get(f"{HGP}/devices/fake_device/queue/status").mock(
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(502),
+            httpx.Response(200, json={"state": True, "status": "active", "lengthQueue": 3}),
+        ]
+    )
+    backend = mocked.get_backend("fake_device")
+    reply = await backend.status()
+    assert status.call_count == 3 and reply.pending_jobs == 3 and reply.operational
+    create = api.post(f"{HGP}/Jobs").respond(500, json={"error": {"code": 1, "message": "x"}})
+    with pytest.raises(IBMQBackendApiError) as failed:
+        await backend.run(circuit(), shots=10)
+    assert create.call_count == 1
+    assert failed.value.status_code == 500
+
+
+async def test_connect_errors_are_retried_even_for_job_creation(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    create = api.post(f"{HGP}/Jobs").mock(
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.Response(200, json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}}),
+        ]
+    )
+    api.put(UPLOAD).respond(200)
+    api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
+    job = await mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert job.job_id() == "job1" and create.call_count == 2
+
+
+async def test_job_limit_error_code_maps_to_its_own_error(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    api.post(f"{HGP}/Jobs").respond(
+        400,
+        json={"error": {"code": 3458, "message": "Job limit reached", "name": "LIMIT"}},
+        headers={"x-request-id": "req-7"},
+    )
+    with pytest.raises(IBMQBackendJobLimitError) as limit:
+        await mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert limit.value.error_code == 3458 and limit.value.request_id == "req-7"
+    assert limit.value.status_code == 400
+
+
+async def test_failed_upload_cancels_the_phantom_job(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    api.post(f"{HGP}/Jobs").respond(
+        json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}}
+    )
+    api.put(UPLOAD).respond(403)
+    cancel = api.post(f"{HGP}/Jobs/job1/cancel").respond(json={"cancelled": True})
+    with pytest.raises(IBMQBackendApiError):
+        await mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert cancel.called
+
+
+async def test_tokens_never_leak_into_errors(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    api.get(f"{HGP}/devices/fake_device/jobsLimit").respond(
+        401, text=f"bad token {ACCESS} / {TOKEN}"
+    )
+    with pytest.raises(IBMQApiError) as failed:
+        await mocked.get_backend("fake_device").job_limit()
+    assert ACCESS not in str(failed.value) and TOKEN not in str(failed.value)
+    assert "..." in str(failed.value)

@@ -1,0 +1,33 @@
+"""Fixtures shared by the async tests and their generated blocking twins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from qiskit import QuantumCircuit
+
+
+@pytest.fixture(scope="session")
+def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The real local service on a free loopback port, for the whole test session."""
+    from ibmq_local.service import LocalService
+
+    service = LocalService(tmp_path_factory.mktemp("ibmq-local"))
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def ghz() -> QuantumCircuit:
+    """A measured 3-qubit GHZ circuit."""
+    circuit = QuantumCircuit(3, 3, name="ghz")
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.cx(1, 2)
+    circuit.measure([0, 1, 2], [0, 1, 2])
+    return circuit

@@ -1,0 +1,146 @@
+"""The sans-IO core: status mapping, retry decisions, error parsing, validation, paths."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from qiskit.providers import JobStatus
+
+from ibmq_async._api import HubGroupProject, ProjectPaths
+from ibmq_async._errors import from_response
+from ibmq_async._retry import NON_IDEMPOTENT, RetryPolicy, parse_retry_after
+from ibmq_async._status import FINAL_API_STATUSES, to_job_status
+from ibmq_async._validate import (
+    GATE_NOT_IN_BASIS,
+    NOT_IN_COUPLING_MAP,
+    SHOTS_OUT_OF_RANGE,
+    TOO_MANY_EXPERIMENTS,
+    TOO_MANY_QUBITS,
+    validate_qobj,
+)
+from ibmq_async.models import ApiJobStatus, BackendJobLimit, JobDocument
+
+
+@pytest.mark.parametrize(
+    ("api", "expected"),
+    [
+        ("CREATING", JobStatus.INITIALIZING),
+        ("TRANSPILED", JobStatus.INITIALIZING),
+        ("VALIDATED", JobStatus.VALIDATING),
+        ("PENDING_IN_QUEUE", JobStatus.QUEUED),
+        ("RUNNING", JobStatus.RUNNING),
+        ("COMPLETED", JobStatus.DONE),
+        ("CANCELLED", JobStatus.CANCELLED),
+        ("ERROR_RUNNING_JOB", JobStatus.ERROR),
+    ],
+)
+def test_status_mapping(api: str, expected: JobStatus) -> None:
+    assert to_job_status(ApiJobStatus(api)) is expected
+
+
+def test_final_statuses_are_exactly_the_six() -> None:
+    assert {s.value for s in FINAL_API_STATUSES} == {
+        "COMPLETED",
+        "CANCELLED",
+        "ERROR_CREATING_JOB",
+        "ERROR_VALIDATING_JOB",
+        "ERROR_RUNNING_JOB",
+        "ERROR_TRANSPILING_JOB",
+    }
+
+
+def test_retry_policy_decisions() -> None:
+    policy = RetryPolicy(jitter=0.0)
+    assert policy.retries_status(503) and policy.retries_status(429)
+    assert not policy.retries_status(400) and not policy.retries_status(404)
+    assert policy.retries_exception(httpx.ReadTimeout("slow"))
+    assert not NON_IDEMPOTENT.retries_exception(httpx.ReadTimeout("slow"))
+    assert NON_IDEMPOTENT.retries_exception(httpx.ConnectError("refused"))
+    assert not NON_IDEMPOTENT.retries_status(500) and NON_IDEMPOTENT.retries_status(429)
+    assert [policy.wait(n) for n in (1, 2, 3, 10)] == [0.5, 1.0, 2.0, 8.0]
+    assert policy.wait(1, "3") == 3.0
+    assert policy.wait(1, "9999") == policy.max_retry_after
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("soon") is None
+
+
+def test_api_errors_carry_code_message_and_request_id() -> None:
+    request = httpx.Request("POST", "https://x.test/api/Jobs")
+    response = httpx.Response(
+        400,
+        json={"error": {"code": 3458, "message": "limit reached for tok123"}},
+        headers={"x-request-id": "r1"},
+        request=request,
+    )
+    error = from_response(response, secrets=("tok123",))
+    assert (error.status_code, error.error_code, error.request_id) == (400, 3458, "r1")
+    assert "Error code: 3458" in str(error) and "tok123" not in str(error)
+
+
+def test_job_limit_minus_one_means_unlimited() -> None:
+    limit = BackendJobLimit.model_validate({"maximumJobs": -1, "runningJobs": 2})
+    assert limit.maximum_jobs is None and limit.remaining_jobs is None
+    limit = BackendJobLimit.model_validate({"maximumJobs": 5, "runningJobs": 2, "x": 1})
+    assert limit.remaining_jobs == 3 and limit.model_extra == {"x": 1}
+
+
+def test_job_document_reads_utc_and_keeps_unknown_fields() -> None:
+    doc = JobDocument.model_validate(
+        {
+            "id": "j",
+            "creationDate": "2023-02-01T10:00:00.000Z",
+            "status": "QUEUED",
+            "kind": "q-object-external-storage",
+            "summaryData": {"size": 3},
+        }
+    )
+    assert doc.creation_date.utcoffset() is not None
+    assert doc.model_extra == {"summaryData": {"size": 3}}
+
+
+def test_paths_quote_names() -> None:
+    paths = ProjectPaths("http://h/api/", HubGroupProject("ibm-q", "open", "main"))
+    assert paths.devices == "http://h/api/Network/ibm-q/Groups/open/Projects/main/devices/v/1"
+    assert paths.job("a/b", "v/1").endswith("/Jobs/a%2Fb/v/1")
+
+
+CONFIG = {
+    "backend_name": "line",
+    "n_qubits": 3,
+    "basis_gates": ["cx", "rz", "sx", "x"],
+    "coupling_map": [[0, 1], [1, 0], [1, 2], [2, 1]],
+    "max_shots": 1000,
+    "max_experiments": 2,
+}
+
+
+def qobj(*instructions: dict[str, object], shots: int = 10, experiments: int = 1) -> dict:
+    experiment = {"header": {"name": "c"}, "config": {"n_qubits": 3}, "instructions": instructions}
+    return {"type": "QASM", "config": {"shots": shots}, "experiments": [experiment] * experiments}
+
+
+def codes(problems: list) -> list[int]:
+    return [p.code for p in problems]
+
+
+def test_validation_accepts_a_fitting_circuit() -> None:
+    ok = qobj(
+        {"name": "x", "qubits": [0]},
+        {"name": "cx", "qubits": [0, 1]},
+        {"name": "barrier", "qubits": [0, 1, 2]},
+        {"name": "measure", "qubits": [2], "memory": [0]},
+    )
+    assert validate_qobj(ok, CONFIG) == []
+
+
+def test_validation_names_each_problem() -> None:
+    assert codes(validate_qobj(qobj({"name": "h", "qubits": [0]}), CONFIG)) == [GATE_NOT_IN_BASIS]
+    assert codes(validate_qobj(qobj({"name": "cx", "qubits": [0, 2]}), CONFIG)) == [
+        NOT_IN_COUPLING_MAP
+    ]
+    assert codes(validate_qobj(qobj({"name": "x", "qubits": [3]}), CONFIG)) == [TOO_MANY_QUBITS]
+    assert codes(validate_qobj(qobj(shots=1001), CONFIG)) == [SHOTS_OUT_OF_RANGE]
+    assert codes(validate_qobj(qobj(shots=0), CONFIG)) == [SHOTS_OUT_OF_RANGE]
+    assert codes(validate_qobj(qobj(experiments=3), CONFIG)) == [TOO_MANY_EXPERIMENTS]
+    message = validate_qobj(qobj({"name": "h", "qubits": [0]}), CONFIG)[0].message
+    assert "'h'" in message and "basis gates" in message
