@@ -125,8 +125,9 @@ def circuits_to_qobj(
         meas_return: ``"avg"`` or ``"single"``; sent only when ``meas_level`` is not 2.
         init_qubits: whether qubits are reset before each shot.
         use_measure_esp: ESP readout; sent only when not ``None``.
-        rep_delay: delay between shots **in seconds**, as ``run()`` takes it; sent in
-            microseconds. Range checks against the backend are the caller's.
+        rep_delay: delay between shots **in microseconds**, the wire unit (``run()`` takes
+            seconds; converting and range-checking against the backend are the caller's).
+            Sent as a float only when given.
         parameter_binds: one ``{parameter: value}`` mapping per binding. Every circuit is bound
             with every mapping, giving one experiment per (circuit, binding) pair, circuit-major;
             each mapping must bind exactly the circuit's parameters. ``config.parameter_binds``
@@ -137,8 +138,8 @@ def circuits_to_qobj(
         parametric_pulses: the backend's parametric pulse shapes; ``[]`` when not given.
         extra_config: further run options copied into the config (``seed_simulator``, ...);
             ``None`` values are left out. They may not repeat a key set by the other arguments.
-        dt: the backend's sample time in seconds, used to convert delays given in SI units
-            into ``dt``.
+        dt: the backend's sample time **in seconds** (a configuration document gives it in
+            nanoseconds), used to convert delays given in SI units into ``dt``.
 
     Returns:
         The Qobj; ``to_wire()`` gives the upload body.
@@ -163,7 +164,7 @@ def circuits_to_qobj(
         meas_return=str(meas_return) if meas_level != 2 else None,
         n_qubits=max(_count(e.config.n_qubits) for e in experiments),
         memory_slots=max(_count(e.config.memory_slots) for e in experiments),
-        rep_delay=float(rep_delay) * 1e6 if rep_delay is not None else None,
+        rep_delay=float(rep_delay) if rep_delay is not None else None,
         init_qubits=bool(init_qubits),
         use_measure_esp=bool(use_measure_esp) if use_measure_esp is not None else None,
         parametric_pulses=list(parametric_pulses) if parametric_pulses is not None else [],

@@ -320,6 +320,7 @@ class AsyncIBMQBackend:
                 parameter_binds=parameter_binds,
                 header=header,
                 parametric_pulses=config.parametric_pulses,
+                dt=config.dt * 1e-9 if config.dt else None,
                 extra_config=options,
                 **named,
             )

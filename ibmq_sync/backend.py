@@ -323,6 +323,7 @@ class IBMQBackend:
                 parameter_binds=parameter_binds,
                 header=header,
                 parametric_pulses=config.parametric_pulses,
+                dt=config.dt * 1e-9 if config.dt else None,
                 extra_config=options,
                 **named,
             )
