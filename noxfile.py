@@ -60,13 +60,27 @@ def compat(session: nox.Session) -> None:
     if not legacy_python.exists():
         session.run(sys.executable, "-m", "venv", str(legacy), external=True)
         session.run(
-            str(legacy_python), "-m", "pip", "install", "-q", *LEGACY_CLIENT, "pytest",
+            str(legacy_python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            *LEGACY_CLIENT,
+            "pytest",
             external=True,
         )
     serve = Path(session.bin) / "ibmq-local"
     session.run(
-        str(legacy_python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        "-c", "tests/compat/pytest.ini", "tests/compat", *session.posargs,
+        str(legacy_python),
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        "tests/compat/pytest.ini",
+        "tests/compat",
+        *session.posargs,
         external=True,
         env={"IBMQ_LOCAL_SERVE": str(serve)},
     )

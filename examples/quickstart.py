@@ -1,6 +1,6 @@
 """Run a 3-qubit GHZ circuit on a device of the embedded local service (blocking API).
 
-    pip install -e ".[local]" && python examples/quickstart.py [backend-name]
+pip install -e ".[local]" && python examples/quickstart.py [backend-name]
 """
 
 from __future__ import annotations

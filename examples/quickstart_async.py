@@ -1,6 +1,6 @@
 """Run a 3-qubit GHZ circuit on a device of the embedded local service (async API).
 
-    python examples/quickstart_async.py [backend-name]
+python examples/quickstart_async.py [backend-name]
 """
 
 from __future__ import annotations

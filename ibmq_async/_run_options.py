@@ -90,9 +90,15 @@ def check_circuits(circuits: Any) -> list[QuantumCircuit]:
 
 
 def merge_options(
-    config: BackendConfiguration, defaults: Options, given: Mapping[str, Any]
+    config: BackendConfiguration,
+    defaults: Options,
+    given: Mapping[str, Any],
+    check_limits: bool = True,
 ) -> dict[str, Any]:
     """Backend defaults overridden by every non-``None`` value given, then validated.
+
+    With ``check_limits`` off, values of the right type are passed on even when they exceed
+    the backend's limits (``max_shots``), for the server to judge.
 
     Raises:
         IBMQBackendValueError: for an option the backend cannot honour.
@@ -105,7 +111,7 @@ def merge_options(
     shots = merged.get("shots")
     if not isinstance(shots, int) or isinstance(shots, bool):
         raise IBMQBackendValueError(f"shots must be an integer, not {shots!r}.")
-    if not 1 <= shots <= config.max_shots:
+    if check_limits and not 1 <= shots <= config.max_shots:
         raise IBMQBackendValueError(
             f"Number of shots specified: {shots} is outside the range of the backend: "
             f"1 to {config.max_shots}."

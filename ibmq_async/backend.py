@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import Options
-from qiskit.transpiler import CouplingMap, Target
+from qiskit.transpiler import CouplingMap, InstructionDurations, Target
 
 from ._api import ProjectPaths
 from ._assemble import QobjAssemblyError, circuits_to_qobj
@@ -106,6 +106,11 @@ class AsyncIBMQBackend:
     def operation_names(self) -> list[str]:
         """Names of the instructions the backend runs."""
         return list(self.target.operation_names)
+
+    @property
+    def instruction_durations(self) -> InstructionDurations:
+        """Instruction durations known from the calibration properties fetched so far."""
+        return self.target.durations()
 
     @property
     def dt(self) -> float | None:
@@ -260,6 +265,7 @@ class AsyncIBMQBackend:
                 "use_measure_esp": use_measure_esp,
                 **run_config,
             },
+            check_limits=validate,
         )
         qobj = self._assemble(items, options, header, parameter_binds)
         wire = qobj.to_wire()

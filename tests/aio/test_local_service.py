@@ -106,9 +106,7 @@ async def test_ghz_on_a_device_is_noisy(
     assert len(counts) > 2
 
 
-async def test_a_127_qubit_device_runs(
-    provider: AsyncAccountProvider, ghz: QuantumCircuit
-) -> None:
+async def test_a_127_qubit_device_runs(provider: AsyncAccountProvider, ghz: QuantumCircuit) -> None:
     backend = provider.get_backend("ibm_brisbane")
     circuit = transpile(ghz, backend, seed_transpiler=5)
     assert circuit.num_qubits == 127

@@ -205,9 +205,7 @@ async def test_job_limit_error_code_maps_to_its_own_error(
 async def test_failed_upload_cancels_the_phantom_job(
     api: respx.MockRouter, mocked: AsyncAccountProvider
 ) -> None:
-    api.post(f"{HGP}/Jobs").respond(
-        json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}}
-    )
+    api.post(f"{HGP}/Jobs").respond(json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}})
     api.put(UPLOAD).respond(403)
     cancel = api.post(f"{HGP}/Jobs/job1/cancel").respond(json={"cancelled": True})
     with pytest.raises(IBMQBackendApiError):

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ibmq_sync.models import BackendProperties
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit.random import random_circuit
 from qiskit.providers import JobStatus
 
+from ibmq_async.models import BackendProperties
 from ibmq_sync import (
     AccountProvider,
     IBMQAccountCredentialsInvalidToken,
