@@ -95,7 +95,7 @@ def translate(text: str, rules: Rules, *, package: bool) -> str:
 
 def ruff_format(text: str, path: Path) -> str:
     """Format like the rest of the code base, so lint sees the generated files as clean."""
-    for args in (["check", "--fix-only", "--select", "I,F401", "--quiet"], ["format"]):
+    for args in (["check", "--fix-only", "--select", "I,F401,RUF022", "--quiet"], ["format"]):
         done = subprocess.run(
             [sys.executable, "-m", "ruff", *args, "--stdin-filename", str(path), "-"],
             input=text,
