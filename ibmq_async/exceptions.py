@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-class IBMQError(QiskitError):
+class IBMQError(QiskitError):  # type: ignore[misc]  # qiskit is untyped
     """Base class for every error raised by ibmq-async."""
 
 
@@ -120,7 +120,7 @@ class IBMQBackendApiProtocolError(IBMQBackendApiError):
     """The API replied with something that does not follow the protocol."""
 
 
-class IBMQBackendNotFoundError(IBMQBackendError, QiskitBackendNotFoundError):
+class IBMQBackendNotFoundError(IBMQBackendError, QiskitBackendNotFoundError):  # type: ignore[misc]  # qiskit is untyped
     """No backend, or more than one, matches the name or filters asked for."""
 
 
@@ -132,7 +132,7 @@ class IBMQBackendJobLimitError(IBMQBackendApiError):
     """The backend's job limit is reached (server error code 3458)."""
 
 
-class IBMQJobError(IBMQError, JobError):
+class IBMQJobError(IBMQError, JobError):  # type: ignore[misc]  # qiskit is untyped
     """An error in a job operation."""
 
 
@@ -148,5 +148,5 @@ class IBMQJobInvalidStateError(IBMQJobError):
     """The job is in a state that does not allow the operation (e.g. it was cancelled)."""
 
 
-class IBMQJobTimeoutError(IBMQJobError, JobTimeoutError):
+class IBMQJobTimeoutError(IBMQJobError, JobTimeoutError):  # type: ignore[misc]  # qiskit is untyped
     """The job did not reach a final state before the deadline."""

@@ -1,0 +1,56 @@
+"""UTC timestamps in the form the legacy IBM Quantum API writes and reads them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_ISO_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+
+
+def utc_now() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def format_iso(moment: datetime) -> str:
+    """Format ``moment`` as ``2023-02-01T10:00:00.000Z`` (UTC, millisecond precision).
+
+    A naive datetime is taken to be UTC already.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_iso(text: str) -> datetime | None:
+    """Parse an ISO-8601 timestamp into an aware UTC datetime.
+
+    Accepts a ``Z`` suffix or any explicit offset; a value without an offset is taken as
+    UTC. Returns ``None`` when ``text`` does not look like a timestamp.
+    """
+    if not _ISO_PREFIX.match(text):
+        return None
+    candidate = text.strip()
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def next_after(moment: datetime, previous: datetime | None) -> datetime:
+    """Return ``moment`` truncated to milliseconds, bumped past ``previous`` if needed.
+
+    Job creation dates are used as keyset-pagination cursors at millisecond precision,
+    so two jobs must never share one.
+    """
+    truncated = moment.replace(microsecond=(moment.microsecond // 1000) * 1000)
+    if previous is not None and truncated <= previous:
+        return previous + timedelta(milliseconds=1)
+    return truncated

@@ -1,0 +1,375 @@
+"""Job lifecycle: validation, per-backend FIFO queues, dispatch to the worker pool.
+
+Status flow (API strings)::
+
+    CREATING -> CREATED -> VALIDATING -> VALIDATED -> QUEUED -> RUNNING -> COMPLETED
+                                      \\-> ERROR_VALIDATING_JOB     \\-> ERROR_RUNNING_JOB
+    any non-final state -> CANCELLED
+
+Each backend runs one job at a time, like a device; at most ``max_workers`` backends run
+at once. All state changes go through :meth:`JobScheduler.transition`, which never
+touches a job that is already final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Coroutine, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from ._catalog import BackendCatalog
+from ._dates import format_iso, next_after, parse_iso, utc_now
+from ._job_document import (
+    CANCELLED,
+    COMPLETED,
+    CREATED,
+    CREATING,
+    ERROR_CREATING_JOB,
+    ERROR_RUNNING_JOB,
+    ERROR_VALIDATING_JOB,
+    QUEUED,
+    RUNNING,
+    VALIDATED,
+    VALIDATING,
+    JobRecord,
+    apply_status,
+)
+from ._pool import PoolClosed, WorkerCrashed, WorkerPool
+from ._store import QOBJ, RESULT, JobStore
+from ._validation import JobValidationError, validate_qobj
+from ._worker import ExecutionOutcome, ExecutionRequest
+from .config import Settings
+from .errors import JobErrorCode
+
+logger = logging.getLogger(__name__)
+
+_DEFAULT_DURATION = 2.0
+_UPLOAD_GRACE = timedelta(seconds=60)
+"""How long after its upload URL expired a never-uploaded job is failed (at most)."""
+
+
+class JobScheduler:
+    """Moves jobs through their states and runs them on the worker pool."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        catalog: BackendCatalog,
+        settings: Settings,
+        pool: WorkerPool | None = None,
+    ) -> None:
+        self._store = store
+        self._catalog = catalog
+        self._settings = settings
+        self._pool = pool or WorkerPool(settings.max_workers)
+        self._threads = max(1, (os.cpu_count() or 1) // settings.max_workers)
+        self._lock = asyncio.Lock()
+        self.creation_lock = asyncio.Lock()
+        """Held while a job is checked against the job limit and inserted."""
+        self._queues: dict[str, deque[tuple[int, str]]] = {}
+        self._sequence = 0
+        self._running: dict[str, str] = {}
+        self._durations: dict[str, float] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._last_created: datetime | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Resume unfinished jobs found in the store and start dispatching."""
+        latest = await self._store.latest_creation()
+        self._last_created = parse_iso(latest) if latest else None
+        await self.expire_stale_uploads()
+        for record in await self._store.unfinished():
+            if record.status in (CREATED, VALIDATING, VALIDATED):
+                self._spawn(self._validate(record.id, {CREATED, VALIDATING, VALIDATED}))
+            elif record.status in (QUEUED, RUNNING):
+                if record.status == RUNNING:
+                    await self.transition(record.id, QUEUED, expect={RUNNING})
+                self._enqueue(record.backend, record.id)
+        self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="ibmq-local-dispatch")
+
+    async def close(self) -> None:
+        """Stop dispatching and shut the worker pool down.
+
+        Jobs still running stay ``RUNNING`` in the store and are re-queued at next start.
+        """
+        tasks = [*self._tasks, *([self._dispatcher] if self._dispatcher else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await asyncio.to_thread(self._pool.close)
+        except RuntimeError:
+            # At interpreter exit no new threads may start: close in the loop's thread.
+            self._pool.close()
+
+    # -- creation and transitions -----------------------------------------------------------
+
+    def next_creation_time(self) -> datetime:
+        """A creation time strictly after every earlier one (millisecond resolution)."""
+        self._last_created = next_after(utc_now(), self._last_created)
+        return self._last_created
+
+    async def transition(
+        self,
+        job_id: str,
+        status: str,
+        *,
+        expect: Iterable[str] | None = None,
+        error: tuple[int, str] | None = None,
+        meta: dict[str, Any] | None = None,
+        doc: dict[str, Any] | None = None,
+    ) -> JobRecord | None:
+        """Move a job to ``status`` and persist it.
+
+        Returns the updated record, or ``None`` when the job is missing, already final, or
+        not in one of the ``expect`` statuses.
+        """
+        async with self._lock:
+            record = await self._store.get(job_id)
+            if record is None or record.final:
+                return None
+            if expect is not None and record.status not in set(expect):
+                return None
+            apply_status(record, status, utc_now(), error=error)
+            if meta:
+                record.meta.update(meta)
+            if doc:
+                record.doc.update(doc)
+            await self._store.save(record)
+            return record
+
+    async def update_document(self, job_id: str, changes: dict[str, Any]) -> JobRecord | None:
+        """Change served attributes (``name``, ``tags``) of a job, final or not."""
+        async with self._lock:
+            record = await self._store.get(job_id)
+            if record is None:
+                return None
+            record.doc.update(changes)
+            await self._store.save(record)
+            return record
+
+    async def upload_complete(self, record: JobRecord) -> JobRecord:
+        """Handle ``jobDataUploaded``: ``CREATING -> CREATED``, then validate in background."""
+        updated = await self.transition(record.id, CREATED, expect={CREATING})
+        if updated is None:
+            return await self._store.get(record.id) or record
+        self._spawn(self._validate(record.id, {CREATED}))
+        return updated
+
+    async def cancel(self, record: JobRecord) -> JobRecord | None:
+        """Cancel a job that is not final; ``None`` if it already was."""
+        updated = await self.transition(record.id, CANCELLED)
+        if updated is not None:
+            queue = self._queues.get(record.backend)
+            if queue:
+                for entry in list(queue):
+                    if entry[1] == record.id:
+                        queue.remove(entry)
+        return updated
+
+    async def expire_stale_uploads(self) -> None:
+        """Fail jobs whose Qobj never arrived before their upload URL expired."""
+        ttl = timedelta(seconds=self._settings.url_ttl_seconds)
+        cutoff = utc_now() - ttl - min(ttl, _UPLOAD_GRACE)
+        for record in await self._store.unfinished(CREATING):
+            created = parse_iso(record.created_at)
+            if created is not None and created < cutoff:
+                await self.transition(
+                    record.id,
+                    ERROR_CREATING_JOB,
+                    expect={CREATING},
+                    error=(
+                        JobErrorCode.UPLOAD_EXPIRED,
+                        "The job data was not uploaded before the upload URL expired",
+                    ),
+                )
+
+    # -- queue information ----------------------------------------------------------------
+
+    def queue_length(self, backend: str) -> int:
+        """Jobs waiting (not running) on ``backend``."""
+        return len(self._queues.get(backend, ()))
+
+    def queue_info(self, record: JobRecord) -> dict[str, Any] | None:
+        """The ``infoQueue`` object of a ``QUEUED`` job (protocol 4.3)."""
+        if record.status != QUEUED:
+            return None
+        queue = self._queues.get(record.backend, deque())
+        position = next((i for i, (_, job) in enumerate(queue) if job == record.id), None)
+        if position is None:
+            return None
+        info: dict[str, Any] = {
+            "position": position + 1,
+            "status": "PENDING_IN_QUEUE",
+            "hubPriority": 1.0,
+            "groupPriority": 1.0,
+            "projectPriority": 1.0,
+        }
+        if self._settings.backend_settings(record.backend).dispatching:
+            average = self._durations.get(record.backend, _DEFAULT_DURATION)
+            ahead = position * average + (average if record.backend in self._running else 0)
+            start = utc_now() + timedelta(seconds=ahead)
+            info["estimatedStartTime"] = format_iso(start)
+            info["estimatedCompleteTime"] = format_iso(start + timedelta(seconds=average))
+        return info
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _enqueue(self, backend: str, job_id: str) -> None:
+        self._sequence += 1
+        self._queues.setdefault(backend, deque()).append((self._sequence, job_id))
+        self._wake.set()
+
+    async def _validate(self, job_id: str, expect: set[str]) -> None:
+        try:
+            record = await self.transition(job_id, VALIDATING, expect=expect)
+            if record is None:
+                return
+            await asyncio.to_thread(self._catalog.load)
+            configuration = self._catalog.configuration(record.backend)
+            payload = await self._store.get_payload(job_id, QOBJ)
+            if configuration is None:
+                raise JobValidationError(
+                    JobErrorCode.UNKNOWN_BACKEND,
+                    f"Backend {record.backend} is no longer served by this service.",
+                )
+            if payload is None:
+                raise JobValidationError(JobErrorCode.MALFORMED_QOBJ, "No Qobj was uploaded.")
+            summary = await asyncio.to_thread(validate_qobj, payload, configuration)
+        except JobValidationError as exc:
+            await self.transition(job_id, ERROR_VALIDATING_JOB, error=(exc.code, exc.message))
+            return
+        except Exception as exc:  # a validator bug must not leave the job VALIDATING
+            logger.exception("cannot validate job %s", job_id)
+            message = f"The Qobj could not be validated ({type(exc).__name__})"
+            await self.transition(
+                job_id, ERROR_VALIDATING_JOB, error=(JobErrorCode.MALFORMED_QOBJ, message)
+            )
+            return
+        validated = await self.transition(
+            job_id,
+            VALIDATED,
+            expect={VALIDATING},
+            meta={
+                "qobj_id": summary.qobj_id,
+                "shots": summary.shots,
+                "experiments": summary.n_experiments,
+            },
+            doc={"shots": summary.shots},
+        )
+        if validated is not None and await self.transition(job_id, QUEUED, expect={VALIDATED}):
+            self._enqueue(validated.backend, job_id)
+
+    async def _dispatch_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while len(self._running) < self._settings.max_workers:
+                picked = self._pick()
+                if picked is None:
+                    break
+                backend, job_id = picked
+                self._running[backend] = job_id
+                self._spawn(self._execute(backend, job_id))
+
+    def _pick(self) -> tuple[str, str] | None:
+        best: tuple[int, str, str] | None = None
+        for backend, queue in self._queues.items():
+            if not queue or backend in self._running:
+                continue
+            if not self._settings.backend_settings(backend).dispatching:
+                continue
+            sequence, job_id = queue[0]
+            if best is None or sequence < best[0]:
+                best = (sequence, backend, job_id)
+        if best is None:
+            return None
+        self._queues[best[1]].popleft()
+        return best[1], best[2]
+
+    async def _execute(self, backend: str, job_id: str) -> None:
+        try:
+            await self._run_one(backend, job_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("internal error while running job %s", job_id)
+            await self.transition(
+                job_id,
+                ERROR_RUNNING_JOB,
+                error=(JobErrorCode.SIMULATION_FAILED, "Internal error of the local service"),
+            )
+        finally:
+            self._running.pop(backend, None)
+            self._wake.set()
+
+    async def _run_one(self, backend: str, job_id: str) -> None:
+        record = await self.transition(job_id, RUNNING, expect={QUEUED})
+        if record is None:
+            return
+        await asyncio.to_thread(self._catalog.load)
+        payload = await self._store.get_payload(job_id, QOBJ) or b"{}"
+        configuration = self._catalog.configuration(backend) or {}
+        request = ExecutionRequest(
+            job_id=job_id,
+            backend_name=backend,
+            backend_version=str(configuration.get("backend_version", "0.0.0")),
+            qobj_json=payload,
+            snapshot=self._catalog.snapshot(backend),
+            threads=self._threads,
+        )
+        started = time.monotonic()
+        code = JobErrorCode.SIMULATION_FAILED
+        try:
+            outcome = await self._pool.run(request)
+        except PoolClosed:
+            return
+        except WorkerCrashed as exc:
+            code = JobErrorCode.WORKER_CRASHED
+            outcome = _crash_outcome(record, request, str(exc))
+        elapsed = time.monotonic() - started
+        previous = self._durations.get(backend)
+        self._durations[backend] = elapsed if previous is None else 0.7 * previous + 0.3 * elapsed
+
+        current = await self._store.get(job_id)
+        if current is None or current.final:
+            return
+        await self._store.put_payload(job_id, RESULT, outcome.result_json)
+        if outcome.success:
+            await self.transition(job_id, COMPLETED, expect={RUNNING})
+        else:
+            message = outcome.error_message or "The simulation failed"
+            await self.transition(
+                job_id, ERROR_RUNNING_JOB, expect={RUNNING}, error=(code, message)
+            )
+
+
+def _crash_outcome(record: JobRecord, request: ExecutionRequest, message: str) -> ExecutionOutcome:
+    result = {
+        "backend_name": request.backend_name,
+        "backend_version": request.backend_version,
+        "qobj_id": record.meta.get("qobj_id", ""),
+        "job_id": record.id,
+        "success": False,
+        "results": [],
+        "date": format_iso(utc_now()),
+        "status": "ERROR",
+        "header": {},
+        "error": {"code": int(JobErrorCode.WORKER_CRASHED), "message": message},
+    }
+    return ExecutionOutcome(False, json.dumps(result).encode(), message)

@@ -1,0 +1,191 @@
+"""Code that runs inside a worker process: Qobj in, Result JSON out.
+
+Imported by the service for its request/outcome types only; qiskit, qiskit-aer and
+qiskit-ibm-runtime are imported lazily, inside the worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from ._catalog import SnapshotRef
+from ._dates import format_iso, utc_now
+
+_MAX_CACHED_SIMULATORS = 6
+_simulators: OrderedDict[str, Any] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class ExecutionRequest:
+    """Everything a worker needs to run one job."""
+
+    job_id: str
+    backend_name: str
+    backend_version: str
+    qobj_json: bytes
+    snapshot: SnapshotRef | None
+    """``None`` for the ideal simulator."""
+    threads: int = 0
+    """Aer ``max_parallel_threads``; 0 lets Aer decide."""
+
+
+@dataclass(frozen=True)
+class ExecutionOutcome:
+    """A finished run: the Result JSON, and an error message when it failed."""
+
+    success: bool
+    result_json: bytes
+    error_message: str | None = None
+
+
+def execute(request: ExecutionRequest) -> ExecutionOutcome:
+    """Run every experiment of the Qobj and build the Result (protocol 4.4).
+
+    Never raises for a failed simulation: the outcome then has ``success`` false.
+    """
+    started = time.perf_counter()
+    qobj = json.loads(request.qobj_json)
+    config = qobj.get("config") or {}
+    experiments = qobj.get("experiments") or []
+    shots = int(config.get("shots", 1024))
+    memory = bool(config.get("memory", False))
+    error: str | None = None
+    try:
+        results = _run(request, qobj, config, shots, memory)
+    except Exception as exc:  # any simulator failure ends the job, never the worker
+        error = f"{type(exc).__name__}: {exc}".strip()
+        if os.environ.get("IBMQ_LOCAL_DEBUG"):
+            traceback.print_exc()
+        results = [_failed(experiment, shots, error) for experiment in experiments]
+    success = error is None and all(result["success"] for result in results)
+    if error is None and not success:
+        failed = next(r for r in results if not r["success"])
+        error = str(failed.get("status", "experiment failed"))
+    result = {
+        "backend_name": request.backend_name,
+        "backend_version": request.backend_version,
+        "qobj_id": qobj.get("qobj_id", ""),
+        "job_id": request.job_id,
+        "success": success,
+        "results": results,
+        "date": format_iso(utc_now()),
+        "status": "COMPLETED" if success else "ERROR",
+        "header": qobj.get("header") or {},
+        "time_taken": time.perf_counter() - started,
+    }
+    return ExecutionOutcome(success, json.dumps(result).encode(), error)
+
+
+def _failed(experiment: Any, shots: int, message: str) -> dict[str, Any]:
+    header = experiment.get("header", {}) if isinstance(experiment, dict) else {}
+    return {
+        "shots": shots,
+        "success": False,
+        "data": {},
+        "header": header,
+        "status": f"ERROR: {message}",
+        "meas_level": 2,
+    }
+
+
+def _run(
+    request: ExecutionRequest,
+    qobj: dict[str, Any],
+    config: dict[str, Any],
+    shots: int,
+    memory: bool,
+) -> list[dict[str, Any]]:
+    from ._disassemble import qobj_to_circuits
+
+    circuits = qobj_to_circuits(qobj)
+    options: dict[str, Any] = {"shots": shots, "memory": memory}
+    if config.get("seed_simulator") is not None:
+        options["seed_simulator"] = int(config["seed_simulator"])
+    if request.threads > 0:
+        options["max_parallel_threads"] = request.threads
+    if request.snapshot is None:
+        simulator = _ideal_simulator()
+        method = config.get("method")
+        if isinstance(method, str) and method:
+            options["method"] = method
+        if isinstance(config.get("noise_model"), dict):
+            from qiskit_aer.noise import NoiseModel
+
+            options["noise_model"] = NoiseModel.from_dict(config["noise_model"])
+    else:
+        simulator = _device_simulator(request.snapshot)
+
+    aer_result = simulator.run(circuits, **options).result()
+    results = []
+    for experiment, outcome in zip(qobj["experiments"], aer_result.results, strict=True):
+        results.append(_experiment_result(experiment, outcome, shots, memory))
+    return results
+
+
+def _experiment_result(
+    experiment: dict[str, Any], outcome: Any, shots: int, memory: bool
+) -> dict[str, Any]:
+    header = experiment.get("header") or {}
+    if not outcome.success:
+        return _failed(experiment, shots, str(outcome.status))
+    data = outcome.data
+    counts = dict(getattr(data, "counts", None) or {})
+    if not counts:
+        # Nothing was measured: every memory slot reads 0.
+        counts = {"0x0": shots}
+    payload: dict[str, Any] = {"counts": {str(k): int(v) for k, v in counts.items()}}
+    if memory:
+        payload["memory"] = list(getattr(data, "memory", None) or ["0x0"] * shots)
+    entry: dict[str, Any] = {
+        "shots": int(outcome.shots) if isinstance(outcome.shots, int) else shots,
+        "success": True,
+        "data": payload,
+        "header": header,
+        "status": "DONE",
+        "meas_level": 2,
+    }
+    seed = getattr(outcome, "seed_simulator", None)
+    if seed is not None:
+        entry["seed_simulator"] = int(seed)
+    taken = getattr(outcome, "time_taken", None)
+    if taken is not None:
+        entry["time_taken"] = float(taken)
+    return entry
+
+
+def _ideal_simulator() -> Any:
+    from qiskit_aer import AerSimulator
+
+    return AerSimulator()
+
+
+def _device_simulator(snapshot: SnapshotRef) -> Any:
+    """An Aer simulator with the noise the snapshot's calibration implies (cached)."""
+    cached = _simulators.get(snapshot.backend_name)
+    if cached is not None:
+        _simulators.move_to_end(snapshot.backend_name)
+        return cached
+    from qiskit_aer import AerSimulator
+    from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+
+    fake_class = type(
+        "SnapshotBackend",
+        (FakeBackendV2,),
+        {
+            "dirname": snapshot.directory,
+            "conf_filename": snapshot.conf_file,
+            "props_filename": snapshot.props_file,
+            "backend_name": snapshot.backend_name,
+        },
+    )
+    simulator = AerSimulator.from_backend(fake_class())
+    _simulators[snapshot.backend_name] = simulator
+    while len(_simulators) > _MAX_CACHED_SIMULATORS:
+        _simulators.popitem(last=False)
+    return simulator

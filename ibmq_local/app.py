@@ -1,0 +1,121 @@
+"""The FastAPI application of the local service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ._catalog import BackendCatalog
+from ._pool import WorkerPool
+from ._scheduler import JobScheduler
+from ._signing import UrlSigner
+from ._state import ServiceState
+from ._store import JobStore
+from .config import Settings
+from .errors import ApiError, ApiErrorCode, error_body
+from .routes import ROUTERS
+
+logger = logging.getLogger(__name__)
+
+_HTTP_ERRORS = {
+    404: (ApiErrorCode.NOT_FOUND, "NOT_FOUND"),
+    405: (ApiErrorCode.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+}
+
+
+def create_app(
+    settings: Settings,
+    *,
+    catalog: BackendCatalog | None = None,
+    pool: WorkerPool | None = None,
+    on_startup_error: Callable[[BaseException], None] | None = None,
+) -> FastAPI:
+    """Build the application serving ``settings``.
+
+    The job store, scheduler and worker pool are opened by the app's lifespan, so the
+    app must be run by a server that sends lifespan events (uvicorn does).
+
+    Args:
+        settings: see :func:`ibmq_local.config.load_settings`.
+        catalog: backends to serve; by default the simulator plus every snapshot of the
+            installed qiskit-ibm-runtime.
+        pool: the worker pool; by default a spawn pool of ``settings.max_workers``.
+        on_startup_error: called with the exception if the lifespan startup fails.
+    """
+    backends = catalog or BackendCatalog()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            store = await JobStore.open(settings.database_path)
+            scheduler = JobScheduler(store, backends, settings, pool)
+            await scheduler.start()
+        except BaseException as exc:
+            if on_startup_error is not None:
+                on_startup_error(exc)
+            raise
+        state = ServiceState(
+            settings=settings,
+            catalog=backends,
+            store=store,
+            scheduler=scheduler,
+            signer=UrlSigner(settings.signing_secret, settings.url_ttl_seconds),
+        )
+        state.start_loading_catalog()
+        app.state.service = state
+        try:
+            yield
+        finally:
+            await scheduler.close()
+            await store.close()
+
+    app = FastAPI(
+        title="ibmq-local",
+        summary="A local IBM Quantum service speaking the legacy qiskit-ibmq-provider protocol.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    for router in ROUTERS:
+        app.include_router(router)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', '')}"
+            for error in exc.errors()
+        )
+        body = error_body(
+            400, ApiErrorCode.INVALID_REQUEST, "INVALID_REQUEST", f"Invalid request: {problems}"
+        )
+        return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, name = _HTTP_ERRORS.get(exc.status_code, (ApiErrorCode.INVALID_REQUEST, "HTTP_ERROR"))
+        body = error_body(exc.status_code, code, name, str(exc.detail))
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        body = error_body(
+            500,
+            ApiErrorCode.INTERNAL_ERROR,
+            "INTERNAL_ERROR",
+            "Internal error of the local service.",
+        )
+        return JSONResponse(body, status_code=500)

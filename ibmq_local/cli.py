@@ -1,0 +1,94 @@
+"""``ibmq-local``: run the local IBM Quantum service from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .config import ConfigError, load_settings
+from .service import bind_socket, default_data_dir, url_host, uvicorn_config
+
+DEFAULT_PORT = 8555
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ibmq-local",
+        description="A local IBM Quantum service speaking the qiskit-ibmq-provider protocol.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve until interrupted (Ctrl-C or SIGTERM)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="TCP port, 0 for any free port (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help=f"configuration and job database (default: {default_data_dir()})",
+    )
+    serve.add_argument(
+        "--token",
+        default=None,
+        help="API token of the default user (default: kept in the data dir)",
+    )
+    serve.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="server log level (default: %(default)s)",
+    )
+    return parser
+
+
+def serve(host: str, port: int, data_dir: Path | None, token: str | None, log_level: str) -> int:
+    """Serve in the foreground until SIGINT/SIGTERM; return the exit status."""
+    try:
+        settings = load_settings(data_dir or default_data_dir(), token=token)
+    except ConfigError as exc:
+        print(f"ibmq-local: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind_socket(host, port)
+    except OSError as exc:
+        print(f"ibmq-local: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+        return 1
+    bound_port = sock.getsockname()[1]
+    print(f"auth url: http://{url_host(host)}:{bound_port}/api", flush=True)
+    print(f"token: {settings.default_user.api_token}", flush=True)
+    print(f"data dir: {settings.data_dir}", flush=True)
+
+    server = uvicorn.Server(uvicorn_config(create_app(settings), log_level=log_level))
+    # uvicorn re-raises the signal that stopped it once it has shut down; with these
+    # handlers in place that re-raise is a no-op and the process exits with status 0.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0 if server.started else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ibmq-local`` console script."""
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port, args.data_dir, args.token, args.log_level)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Shared FastAPI dependencies: the service state, the caller, the project scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from .._state import ServiceState, get_state
+from ..config import ProjectMembership, UserConfig
+from ..errors import ApiError, ApiErrorCode
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+HGP_PREFIX = "/api/Network/{hub}/Groups/{group}/Projects/{project}"
+"""Route prefix of everything scoped to a hub/group/project (``{hgp}``)."""
+
+
+async def current_user(
+    state: StateDep,
+    x_access_token: Annotated[str | None, Header(alias="X-Access-Token")] = None,
+) -> UserConfig:
+    """The user owning the ``X-Access-Token`` header; 401 otherwise."""
+    user_id = await state.store.user_for_access_token(x_access_token) if x_access_token else None
+    user = state.settings.user_by_id(user_id) if user_id else None
+    if user is None:
+        raise ApiError(
+            401,
+            ApiErrorCode.AUTHORIZATION_REQUIRED,
+            "AUTHORIZATION_REQUIRED",
+            "Authorization Required: missing or invalid X-Access-Token.",
+        )
+    return user
+
+
+UserDep = Annotated[UserConfig, Depends(current_user)]
+
+
+@dataclass(frozen=True)
+class ProjectScope:
+    """A caller acting inside one of their hub/group/projects."""
+
+    user: UserConfig
+    membership: ProjectMembership
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """``(user id, hub, group, project)``: the owner columns of a job."""
+        m = self.membership
+        return (self.user.id, m.hub, m.group, m.project)
+
+
+async def project_scope(
+    hub: str, group: str, project: str, user: UserDep, state: StateDep
+) -> ProjectScope:
+    """Check the caller belongs to ``hub/group/project`` (403 if not, 404 if it doesn't exist)."""
+    membership = user.membership(hub, group, project)
+    if membership is not None:
+        return ProjectScope(user, membership)
+    if state.settings.project_exists(hub, group, project):
+        raise ApiError(
+            403,
+            ApiErrorCode.PROJECT_ACCESS_DENIED,
+            "FORBIDDEN",
+            f"You are not a member of {hub}/{group}/{project}.",
+        )
+    raise ApiError(
+        404,
+        ApiErrorCode.PROJECT_NOT_FOUND,
+        "PROJECT_NOT_FOUND",
+        f"Hub/group/project {hub}/{group}/{project} not found.",
+    )
+
+
+ScopeDep = Annotated[ProjectScope, Depends(project_scope)]

@@ -1,0 +1,66 @@
+"""Login flow: ``/version``, ``/users/loginWithToken``, ``/users/me`` (protocol 1.3)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from .._dates import format_iso, utc_now
+from .._state import api_base_url, server_base_url
+from ..errors import ApiError, ApiErrorCode
+from ._deps import StateDep, UserDep
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+API_VERSION = "0.1.0"
+ACCESS_TOKEN_TTL = 1_209_600
+"""Seconds, as IBM reported; the local service never expires access tokens."""
+
+
+class LoginRequest(BaseModel):
+    """Body of ``POST /users/loginWithToken``."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    api_token: str = Field(alias="apiToken", min_length=1)
+
+
+@router.get("/version")
+async def version() -> dict[str, Any]:
+    """Identify this server as a (new) IBM Quantum authentication API."""
+    return {"new_api": True, "api-auth": API_VERSION, "api-local": API_VERSION}
+
+
+@router.post("/users/loginWithToken")
+async def login_with_token(body: LoginRequest, state: StateDep) -> dict[str, Any]:
+    """Exchange an API token for an access token (the response ``id``)."""
+    user = state.settings.user_by_token(body.api_token)
+    if user is None:
+        raise ApiError(
+            401, ApiErrorCode.LOGIN_FAILED, "LOGIN_FAILED", "Login failed: invalid API token."
+        )
+    access_token = secrets.token_urlsafe(48)
+    await state.store.add_access_token(access_token, user.id)
+    return {
+        "id": access_token,
+        "ttl": ACCESS_TOKEN_TTL,
+        "created": format_iso(utc_now()),
+        "userId": user.id,
+    }
+
+
+@router.get("/users/me")
+async def users_me(request: Request, user: UserDep) -> dict[str, Any]:
+    """The caller's account, with the API and websocket base URLs."""
+    ws_base = (
+        server_base_url(request).replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+    )
+    return {
+        "id": user.id,
+        "username": user.id,
+        "email": user.email,
+        "urls": {"http": api_base_url(request), "ws": ws_base + "/ws", "services": {}},
+    }

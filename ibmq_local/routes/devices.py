@@ -1,0 +1,86 @@
+"""Backend endpoints under ``{hgp}/devices`` (protocol 2.1-2.5)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from .._catalog import BackendCatalog
+from .._loopback import FilterError, matches, parse_filter
+from ..errors import ApiError, ApiErrorCode
+from ._deps import HGP_PREFIX, ScopeDep, StateDep
+
+router = APIRouter(prefix=HGP_PREFIX + "/devices", tags=["devices"])
+
+
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
+
+
+def _require_backend(catalog: BackendCatalog, name: str) -> dict[str, Any]:
+    configuration = catalog.configuration(name)
+    if configuration is None:
+        raise ApiError(
+            404, ApiErrorCode.DEVICE_NOT_FOUND, "DEVICE_NOT_FOUND", f"Device {name} not found."
+        )
+    return configuration
+
+
+@router.get("/v/1")
+async def list_devices(scope: ScopeDep, state: StateDep) -> Response:
+    """Configurations of every backend available to the project."""
+    catalog = await state.loaded_catalog()
+    return _json(catalog.listing_json())
+
+
+@router.get("/{backend_name}/queue/status")
+async def queue_status(backend_name: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """Operational state and queue length of a backend."""
+    catalog = await state.loaded_catalog()
+    configuration = _require_backend(catalog, backend_name)
+    overrides = state.settings.backend_settings(backend_name)
+    return {
+        "backend_name": backend_name,
+        "backend_version": configuration.get("backend_version", "0.0.0"),
+        "state": overrides.operational,
+        "status": overrides.status,
+        "lengthQueue": state.scheduler.queue_length(backend_name),
+    }
+
+
+@router.get("/{backend_name}/properties")
+async def properties(
+    backend_name: str,
+    scope: ScopeDep,
+    state: StateDep,
+    version: int | None = None,
+    filter_: Annotated[str | None, Query(alias="filter")] = None,
+) -> Response:
+    """Calibration snapshot; with a ``last_update_date`` filter, only if it matches."""
+    catalog = await state.loaded_catalog()
+    _require_backend(catalog, backend_name)
+    try:
+        where = parse_filter(filter_).where
+    except FilterError as exc:
+        raise ApiError(400, ApiErrorCode.INVALID_FILTER, "INVALID_FILTER", str(exc)) from None
+    snapshot = catalog.properties(backend_name)
+    if not snapshot or (where and not matches(snapshot, where)):
+        return _json(b"{}")
+    return _json(catalog.properties_json(backend_name))
+
+
+@router.get("/{backend_name}/defaults")
+async def defaults(backend_name: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """Pulse defaults: none of the served snapshots ships them, so always ``{}``."""
+    _require_backend(await state.loaded_catalog(), backend_name)
+    return {}
+
+
+@router.get("/{backend_name}/jobsLimit")
+async def jobs_limit(backend_name: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """The project's job limit on this backend and how many of the caller's jobs count."""
+    _require_backend(await state.loaded_catalog(), backend_name)
+    await state.scheduler.expire_stale_uploads()
+    running = await state.store.count_unfinished(*scope.key, backend_name)
+    return {"maximumJobs": scope.membership.max_jobs, "runningJobs": running}

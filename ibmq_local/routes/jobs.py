@@ -1,0 +1,264 @@
+"""Job endpoints under ``{hgp}/Jobs`` (protocol 3.1, 4 and 5)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from .._job_document import JobRecord, client_info, new_job_id, new_job_record
+from .._loopback import FilterError, LoopbackFilter, apply_filter, parse_filter
+from .._state import ServiceState, server_base_url
+from .._store import QOBJ, RESULT
+from ..errors import ApiError, ApiErrorCode, invalid_request, job_not_found
+from ._deps import HGP_PREFIX, ProjectScope, ScopeDep, StateDep
+
+router = APIRouter(prefix=HGP_PREFIX + "/Jobs", tags=["jobs"])
+
+FilterParam = Annotated[str | None, Query(alias="filter")]
+
+
+class BackendRef(BaseModel):
+    """``{"name": <backend>}``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+
+
+class JobCreateRequest(BaseModel):
+    """Body of ``POST {hgp}/Jobs`` (protocol 3.1)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    backend: BackendRef
+    allow_object_storage: bool | None = Field(default=None, alias="allowObjectStorage")
+    live_data_enabled: bool | None = Field(default=None, alias="liveDataEnabled")
+    name: str | None = None
+    tags: list[str] | None = None
+    experiment_tag: str | None = Field(default=None, alias="experimentTag")
+
+
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
+
+
+def storage_url(request: Request, state: ServiceState, method: str, job_id: str, kind: str) -> str:
+    """An absolute presigned object-storage URL for a job's ``kind`` payload."""
+    key = f"jobs/{job_id}/{kind}"
+    return f"{server_base_url(request)}/storage/{key}?{state.signer.query(method, key)}"
+
+
+async def _job(state: ServiceState, scope: ProjectScope, job_id: str) -> JobRecord:
+    record = await state.store.get(job_id)
+    if record is None or not record.belongs_to(*scope.key):
+        raise job_not_found(job_id)
+    return record
+
+
+def _document(state: ServiceState, record: JobRecord) -> dict[str, Any]:
+    document = dict(record.doc)
+    info = state.scheduler.queue_info(record)
+    if info is not None:
+        document["infoQueue"] = info
+    return document
+
+
+async def _list(state: ServiceState, scope: ProjectScope, raw_filter: str | None) -> Response:
+    try:
+        flt = parse_filter(raw_filter)
+    except FilterError as exc:
+        raise ApiError(400, ApiErrorCode.INVALID_FILTER, "INVALID_FILTER", str(exc)) from None
+    if not flt.order:
+        flt = LoopbackFilter(flt.where, [("creationDate", True)], flt.limit, flt.skip, flt.fields)
+    documents = await state.store.documents(*scope.key)
+
+    def select() -> bytes:
+        return json.dumps(apply_filter((json.loads(d) for d in documents), flt)).encode()
+
+    return _json(await asyncio.to_thread(select))
+
+
+# The listing routes come first: "/status/v/1" would otherwise match "/{job_id}/v/1".
+
+
+@router.get("/status/v/1")
+async def list_job_statuses(
+    scope: ScopeDep, state: StateDep, filter_: FilterParam = None
+) -> Response:
+    """The caller's jobs in this project, filtered with a LoopBack filter (protocol 5.1)."""
+    return await _list(state, scope, filter_)
+
+
+@router.get("/v/1")
+async def list_jobs(scope: ScopeDep, state: StateDep, filter_: FilterParam = None) -> Response:
+    """Like the status listing; honours ``fields`` projections (protocol 5.7)."""
+    return await _list(state, scope, filter_)
+
+
+@router.post("")
+async def create_job(
+    body: JobCreateRequest,
+    request: Request,
+    scope: ScopeDep,
+    state: StateDep,
+    x_qx_client_application: Annotated[str | None, Header(alias="X-Qx-Client-Application")] = None,
+) -> dict[str, Any]:
+    """Create a job in ``CREATING`` and hand out its presigned Qobj upload URL."""
+    catalog = await state.loaded_catalog()
+    backend = body.backend.name
+    if catalog.configuration(backend) is None:
+        raise ApiError(
+            400, ApiErrorCode.DEVICE_NOT_FOUND, "DEVICE_NOT_FOUND", f"Backend {backend} not found."
+        )
+    async with state.scheduler.creation_lock:
+        limit = scope.membership.max_jobs
+        if limit >= 0:
+            await state.scheduler.expire_stale_uploads()
+            active = await state.store.count_unfinished(*scope.key, backend)
+            if active >= limit:
+                m = scope.membership
+                raise ApiError(
+                    400,
+                    ApiErrorCode.JOB_LIMIT_REACHED,
+                    "JOB_LIMIT_REACHED",
+                    f"You have reached the limit of {limit} concurrent jobs on backend "
+                    f"{backend} in {m.hub}/{m.group}/{m.project}",
+                )
+        user_id, hub, group, project = scope.key
+        record = new_job_record(
+            job_id=new_job_id(),
+            user_id=user_id,
+            hub=hub,
+            group=group,
+            project=project,
+            backend=backend,
+            created=state.scheduler.next_creation_time(),
+            name=body.name,
+            tags=body.tags,
+            experiment_tag=body.experiment_tag,
+            live_data_enabled=body.live_data_enabled,
+            client=client_info(x_qx_client_application),
+        )
+        await state.store.insert(record)
+    upload_url = storage_url(request, state, "PUT", record.id, QOBJ)
+    return {**record.doc, "objectStorageInfo": {"uploadUrl": upload_url}}
+
+
+@router.get("/{job_id}/v/1")
+async def get_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """The full job document (protocol 4.1)."""
+    return _document(state, await _job(state, scope, job_id))
+
+
+@router.get("/{job_id}/status/v/1")
+async def get_job_status(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """``{"status", "infoQueue"?}``; ``infoQueue`` only while ``QUEUED``."""
+    record = await _job(state, scope, job_id)
+    response: dict[str, Any] = {"status": record.status}
+    info = state.scheduler.queue_info(record)
+    if info is not None:
+        response["infoQueue"] = info
+    return response
+
+
+@router.post("/{job_id}/jobDataUploaded")
+async def job_data_uploaded(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """The Qobj is uploaded: queue the job for validation and execution."""
+    record = await _job(state, scope, job_id)
+    if not await state.store.has_payload(job_id, QOBJ):
+        raise ApiError(
+            400,
+            ApiErrorCode.JOB_DATA_NOT_UPLOADED,
+            "JOB_DATA_NOT_UPLOADED",
+            f"No data was uploaded for job {job_id}.",
+        )
+    record = await state.scheduler.upload_complete(record)
+    return {"job": _document(state, record)}
+
+
+@router.get("/{job_id}/resultDownloadUrl")
+async def result_download_url(
+    job_id: str, request: Request, scope: ScopeDep, state: StateDep
+) -> dict[str, Any]:
+    """A presigned URL of the Result JSON; 400 while there is none."""
+    record = await _job(state, scope, job_id)
+    if not await state.store.has_payload(job_id, RESULT):
+        raise ApiError(
+            400,
+            ApiErrorCode.RESULT_NOT_AVAILABLE,
+            "RESULT_NOT_AVAILABLE",
+            f"Job {job_id} has no result (status {record.status}).",
+        )
+    return {"url": storage_url(request, state, "GET", job_id, RESULT)}
+
+
+@router.post("/{job_id}/resultDownloaded")
+async def result_downloaded(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """Acknowledge a result download. Results are kept, so this changes nothing."""
+    await _job(state, scope, job_id)
+    return {}
+
+
+@router.get("/{job_id}/jobDownloadUrl")
+async def job_download_url(
+    job_id: str, request: Request, scope: ScopeDep, state: StateDep
+) -> dict[str, Any]:
+    """A presigned URL of the uploaded Qobj."""
+    await _job(state, scope, job_id)
+    if not await state.store.has_payload(job_id, QOBJ):
+        raise ApiError(
+            400,
+            ApiErrorCode.JOB_DATA_NOT_UPLOADED,
+            "JOB_DATA_NOT_UPLOADED",
+            f"No data was uploaded for job {job_id}.",
+        )
+    return {"url": storage_url(request, state, "GET", job_id, QOBJ)}
+
+
+@router.post("/{job_id}/cancel")
+async def cancel_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """Cancel a job that is not final yet."""
+    record = await _job(state, scope, job_id)
+    if record.final or await state.scheduler.cancel(record) is None:
+        current = await state.store.get(job_id)
+        status = current.status if current else record.status
+        raise ApiError(
+            400,
+            ApiErrorCode.JOB_NOT_CANCELLABLE,
+            "JOB_NOT_CANCELLABLE",
+            f"Job {job_id} cannot be cancelled: it is already {status}.",
+        )
+    return {"cancelled": True}
+
+
+@router.put("/{job_id}")
+async def update_job(
+    job_id: str, request: Request, scope: ScopeDep, state: StateDep
+) -> dict[str, Any]:
+    """Replace the job's ``name`` and/or ``tags``; the response echoes them."""
+    await _job(state, scope, job_id)
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise invalid_request("The request body must be a JSON object.") from None
+    if not isinstance(body, dict) or not body or not set(body) <= {"name", "tags"}:
+        raise invalid_request("Send a JSON object with 'name' and/or 'tags'.")
+    if "name" in body and not isinstance(body["name"], str):
+        raise invalid_request("'name' must be a string.")
+    tags = body.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise invalid_request("'tags' must be a list of strings.")
+    await state.scheduler.update_document(job_id, body)
+    return body
+
+
+@router.get("/{job_id}/properties")
+async def job_properties(job_id: str, scope: ScopeDep, state: StateDep) -> Response:
+    """The calibration snapshot of the job's backend (``{}`` for the simulator)."""
+    record = await _job(state, scope, job_id)
+    catalog = await state.loaded_catalog()
+    return _json(catalog.properties_json(record.backend))
