@@ -1,144 +1,405 @@
-"""Checks that a QasmQobj can run on a backend, shared by the client and the local service.
+"""Checks a real device makes before queueing a Qobj (no I/O), shared by client and service.
 
-The client runs them before it sends anything (so a bad circuit costs no request); the local
-service runs the very same checks on what it receives, like a real device would, and fails the
-job with ``ERROR_VALIDATING_JOB`` and the problem's message.
+The client runs them before it sends anything, so a circuit the backend cannot run costs no
+request; the local service runs the very same checks on what it receives and fails such a job
+with ``ERROR_VALIDATING_JOB``.
+
+:func:`validate_qobj` either returns a :class:`QobjSummary` or raises
+:class:`JobValidationError` carrying a :class:`JobErrorCode` and a
+message meant for the user. It never raises anything else for bad input.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from enum import IntEnum
+from typing import Any, TypeGuard
 
-ALWAYS_ALLOWED = frozenset({"measure", "barrier", "reset", "delay", "bfunc", "snapshot"})
-"""Instructions that every backend accepts whatever its ``basis_gates``."""
+ALWAYS_ALLOWED = frozenset({"measure", "barrier", "reset", "delay", "bfunc"})
+"""Instructions accepted on every backend, whatever its basis gates."""
+
+SIMULATION_METHODS = frozenset(
+    {
+        "automatic",
+        "statevector",
+        "density_matrix",
+        "stabilizer",
+        "matrix_product_state",
+        "extended_stabilizer",
+    }
+)
+DEFAULT_SHOTS = 1024
+MAX_MEMORY_SLOTS = 10_000
+"""Upper bound on classical memory slots per experiment."""
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+class JobValidationError(Exception):
+    """The Qobj cannot run on the backend; the job ends as ``ERROR_VALIDATING_JOB``."""
+
+    def __init__(self, code: JobErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class JobErrorCode(IntEnum):
+    """Codes stored in the ``error`` field of a failed job."""
+
+    UPLOAD_EXPIRED = 1100
+    """ERROR_CREATING_JOB: the Qobj was never uploaded before the upload URL expired."""
+    MALFORMED_QOBJ = 1101
+    """ERROR_VALIDATING_JOB: the upload is not a well-formed QASM Qobj."""
+    UNSUPPORTED_QOBJ_TYPE = 1102
+    """ERROR_VALIDATING_JOB: a Qobj type other than QASM (e.g. PULSE)."""
+    TOO_MANY_EXPERIMENTS = 1103
+    """ERROR_VALIDATING_JOB: more experiments than ``max_experiments``."""
+    INVALID_SHOTS = 1104
+    """ERROR_VALIDATING_JOB: shots not an integer in ``1..max_shots``."""
+    TOO_MANY_QUBITS = 1105
+    """ERROR_VALIDATING_JOB: an experiment uses more qubits than the backend has."""
+    INSTRUCTION_NOT_SUPPORTED = 1106
+    """ERROR_VALIDATING_JOB: an instruction outside the backend's basis gates."""
+    COUPLING_MAP_VIOLATION = 1107
+    """ERROR_VALIDATING_JOB: a two-qubit gate on a pair outside the coupling map."""
+    INVALID_PARAMETERS = 1108
+    """ERROR_VALIDATING_JOB: wrong number or type of instruction parameters."""
+    MEMORY_NOT_SUPPORTED = 1109
+    """ERROR_VALIDATING_JOB: ``memory=True`` on a backend without memory support."""
+    INVALID_RUN_OPTION = 1110
+    """ERROR_VALIDATING_JOB: an unusable run option (simulator method, seed, ...)."""
+    UNKNOWN_BACKEND = 1111
+    """ERROR_VALIDATING_JOB: the job's backend is no longer served."""
+    SIMULATION_FAILED = 1201
+    """ERROR_RUNNING_JOB: the simulator reported an error."""
+    WORKER_CRASHED = 1202
+    """ERROR_RUNNING_JOB: the worker process died while running the job."""
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One reason why a Qobj cannot run: a stable numeric code and a message."""
+class QobjSummary:
+    """What the service keeps about a Qobj that passed validation."""
 
-    code: int
-    message: str
-
-
-# Numeric codes of validation failures, stable across releases.
-TOO_MANY_QUBITS = 1101
-GATE_NOT_IN_BASIS = 1102
-NOT_IN_COUPLING_MAP = 1103
-SHOTS_OUT_OF_RANGE = 1104
-TOO_MANY_EXPERIMENTS = 1105
-MEMORY_NOT_SUPPORTED = 1106
-MALFORMED_QOBJ = 1107
+    qobj_id: str
+    shots: int
+    n_experiments: int
 
 
-def _gate_qubits(instruction: Mapping[str, Any]) -> list[int]:
-    qubits = instruction.get("qubits") or []
-    return [int(q) for q in qubits]
+@functools.cache
+def _standard_gate_shapes() -> dict[str, tuple[int, int]]:
+    """``{name: (num_qubits, num_params)}`` of qiskit's standard gates."""
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    return {
+        name: (gate.num_qubits, len(gate.params))
+        for name, gate in get_standard_gate_name_mapping().items()
+    }
 
 
-def validate_qobj(qobj: Mapping[str, Any], config: Mapping[str, Any]) -> list[Problem]:
-    """Every reason why ``qobj`` (the wire dict) cannot run on the backend ``config`` describes.
-
-    An empty list means the Qobj is acceptable. Checks: shots within ``1..max_shots``, the number
-    of experiments within ``max_experiments``, each experiment's width within ``n_qubits``, every
-    instruction in ``basis_gates`` (plus measure, barrier, reset, delay), every multi-qubit gate
-    on a pair of the (directed) ``coupling_map``, and ``memory`` only where supported.
-    """
-    problems: list[Problem] = []
-    name = config.get("backend_name", "the backend")
+def parse_qobj(payload: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
+    """Decode an uploaded Qobj; raise :class:`JobValidationError` if it is not an object."""
+    if isinstance(payload, Mapping):
+        return dict(payload)
     try:
-        qobj_config = qobj.get("config") or {}
-        experiments = list(qobj.get("experiments") or [])
-    except AttributeError:
-        return [Problem(MALFORMED_QOBJ, "The Qobj is not a JSON object.")]
-    if qobj.get("type", "QASM") != "QASM":
-        return [Problem(MALFORMED_QOBJ, f"Only QASM Qobjs can run on {name}.")]
-    if not experiments:
-        problems.append(Problem(MALFORMED_QOBJ, "The Qobj has no experiments."))
+        decoded = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise JobValidationError(
+            JobErrorCode.MALFORMED_QOBJ, f"The uploaded Qobj is not valid JSON: {exc}"
+        ) from None
+    if not isinstance(decoded, dict):
+        raise JobValidationError(JobErrorCode.MALFORMED_QOBJ, "The Qobj must be a JSON object.")
+    return decoded
 
-    shots = qobj_config.get("shots")
-    max_shots = config.get("max_shots")
-    if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
-        problems.append(Problem(SHOTS_OUT_OF_RANGE, f"Invalid number of shots: {shots!r}."))
-    elif isinstance(max_shots, int) and shots > max_shots:
-        problems.append(
-            Problem(
-                SHOTS_OUT_OF_RANGE,
-                f"Number of shots specified: {shots} exceeds max_shots property of the "
-                f"backend: {max_shots}.",
-            )
+
+def validate_qobj(
+    payload: bytes | str | Mapping[str, Any], configuration: Mapping[str, Any]
+) -> QobjSummary:
+    """Validate a QASM Qobj against a backend configuration.
+
+    Raises:
+        JobValidationError: describing the first problem found.
+    """
+    try:
+        qobj = parse_qobj(payload)
+        return _Validator(qobj, configuration).run()
+    except RecursionError:
+        raise JobValidationError(
+            JobErrorCode.MALFORMED_QOBJ, "The Qobj is nested too deeply."
+        ) from None
+
+
+def _malformed(message: str) -> JobValidationError:
+    return JobValidationError(JobErrorCode.MALFORMED_QOBJ, f"Malformed Qobj: {message}")
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (JSON parsers let ``NaN`` and ``Infinity`` through)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_hex(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and value[:2].lower() == "0x"
+        and len(value) > 2
+        and set(value[2:]) <= _HEX_DIGITS
+    )
+
+
+class _Validator:
+    def __init__(self, qobj: dict[str, Any], configuration: Mapping[str, Any]) -> None:
+        self.qobj = qobj
+        self.conf = configuration
+        self.backend = str(configuration.get("backend_name", "the backend"))
+        self.n_qubits = configuration.get("n_qubits")
+        self.simulator = bool(configuration.get("simulator"))
+        self.basis = set(configuration.get("basis_gates") or [])
+        coupling = configuration.get("coupling_map")
+        self.coupling = (
+            {tuple(pair) for pair in coupling if isinstance(pair, list)}
+            if isinstance(coupling, list) and coupling
+            else None
         )
-    max_experiments = config.get("max_experiments")
-    if isinstance(max_experiments, int) and len(experiments) > max_experiments:
-        problems.append(
-            Problem(
-                TOO_MANY_EXPERIMENTS,
-                f"{len(experiments)} experiments exceed the maximum of {max_experiments} "
-                f"of {name}.",
+        self.gate_params: dict[str, int] = {}
+        self.gate_coupling: dict[str, set[tuple[int, ...]]] = {}
+        for gate in configuration.get("gates") or []:
+            if not isinstance(gate, Mapping) or not isinstance(gate.get("name"), str):
+                continue
+            if isinstance(gate.get("parameters"), list):
+                self.gate_params[gate["name"]] = len(gate["parameters"])
+            pairs = gate.get("coupling_map")
+            if (
+                isinstance(pairs, list)
+                and pairs
+                and all(isinstance(p, list) and len(p) == 2 for p in pairs)
+            ):
+                self.gate_coupling[gate["name"]] = {tuple(p) for p in pairs}
+
+    def run(self) -> QobjSummary:
+        qobj_type = self.qobj.get("type", "QASM")
+        if qobj_type == "PULSE":
+            raise JobValidationError(
+                JobErrorCode.UNSUPPORTED_QOBJ_TYPE,
+                f"Pulse jobs are not supported by {self.backend}; submit a QASM Qobj.",
             )
+        if qobj_type != "QASM":
+            raise _malformed(f"unknown Qobj type {qobj_type!r}")
+        config = self.qobj.get("config", {})
+        if not isinstance(config, Mapping):
+            raise _malformed("'config' must be an object")
+        experiments = self.qobj.get("experiments")
+        if not isinstance(experiments, list) or not experiments:
+            raise _malformed("'experiments' must be a non-empty list")
+        if not all(isinstance(e, Mapping) for e in experiments):
+            raise _malformed("every experiment must be an object")
+        header = self.qobj.get("header", {})
+        if not isinstance(header, Mapping):
+            raise _malformed("'header' must be an object")
+        qobj_id = self.qobj.get("qobj_id", "")
+        if not isinstance(qobj_id, str):
+            raise _malformed("'qobj_id' must be a string")
+
+        max_experiments = self.conf.get("max_experiments")
+        if _is_int(max_experiments) and len(experiments) > max_experiments:
+            raise JobValidationError(
+                JobErrorCode.TOO_MANY_EXPERIMENTS,
+                f"The job has {len(experiments)} experiments but {self.backend} accepts at "
+                f"most {max_experiments} per job.",
+            )
+        shots = self._check_shots(config.get("shots", DEFAULT_SHOTS))
+        self._check_options(config)
+        for index, experiment in enumerate(experiments):
+            self._check_experiment(index, experiment, config)
+        return QobjSummary(qobj_id=qobj_id, shots=shots, n_experiments=len(experiments))
+
+    def _check_shots(self, shots: Any, where: str = "") -> int:
+        max_shots = self.conf.get("max_shots")
+        if not _is_int(shots) or shots < 1:
+            raise JobValidationError(
+                JobErrorCode.INVALID_SHOTS,
+                f"Number of shots{where} must be a positive integer, got {shots!r}.",
+            )
+        if _is_int(max_shots) and max_shots > 0 and shots > max_shots:
+            raise JobValidationError(
+                JobErrorCode.INVALID_SHOTS,
+                f"Number of shots{where} specified: {shots} exceeds max_shots property of "
+                f"{self.backend}: {max_shots}.",
+            )
+        return int(shots)
+
+    def _check_options(self, config: Mapping[str, Any]) -> None:
+        if config.get("memory") is True and not self.conf.get("memory", False):
+            raise JobValidationError(
+                JobErrorCode.MEMORY_NOT_SUPPORTED,
+                f"{self.backend} does not support memory (per-shot results).",
+            )
+        if config.get("memory") not in (None, True, False):
+            raise _malformed("'config.memory' must be a boolean")
+        seed = config.get("seed_simulator")
+        if seed is not None and not (_is_int(seed) and seed >= 0):
+            raise JobValidationError(
+                JobErrorCode.INVALID_RUN_OPTION,
+                f"seed_simulator must be a non-negative integer, got {seed!r}.",
+            )
+        if not self.simulator:
+            return
+        method = config.get("method")
+        if method is not None and method not in SIMULATION_METHODS:
+            raise JobValidationError(
+                JobErrorCode.INVALID_RUN_OPTION,
+                f"Unknown simulation method {method!r}; use one of "
+                f"{', '.join(sorted(SIMULATION_METHODS))}.",
+            )
+        noise_model = config.get("noise_model")
+        if noise_model is not None and not isinstance(noise_model, Mapping):
+            raise JobValidationError(
+                JobErrorCode.INVALID_RUN_OPTION, "noise_model must be a NoiseModel dict."
+            )
+
+    def _check_experiment(
+        self, index: int, experiment: Mapping[str, Any], config: Mapping[str, Any]
+    ) -> None:
+        header = experiment.get("header", {})
+        exp_config = experiment.get("config", {})
+        if not isinstance(header, Mapping) or not isinstance(exp_config, Mapping):
+            raise _malformed(f"experiment {index}: 'header' and 'config' must be objects")
+        name = header.get("name")
+        label = f"experiment {index}" + (f" ({name!r})" if isinstance(name, str) else "")
+        if "shots" in exp_config:
+            self._check_shots(exp_config["shots"], f" of {label}")
+
+        declared = exp_config.get("n_qubits", header.get("n_qubits"))
+        if declared is not None and not (_is_int(declared) and declared >= 0):
+            raise _malformed(f"{label}: n_qubits must be a non-negative integer")
+        if _is_int(declared) and _is_int(self.n_qubits) and declared > self.n_qubits:
+            raise self._too_many_qubits(label, declared)
+
+        slots = exp_config.get("memory_slots", header.get("memory_slots"))
+        if slots is not None and not (_is_int(slots) and 0 <= slots <= MAX_MEMORY_SLOTS):
+            raise _malformed(f"{label}: memory_slots must be an integer in 0..{MAX_MEMORY_SLOTS}")
+
+        instructions = experiment.get("instructions")
+        if not isinstance(instructions, list):
+            raise _malformed(f"{label}: 'instructions' must be a list")
+        registers: set[int] = set()
+        for position, instruction in enumerate(instructions):
+            self._check_instruction(label, position, instruction, registers)
+
+    def _too_many_qubits(self, label: str, count: int) -> JobValidationError:
+        return JobValidationError(
+            JobErrorCode.TOO_MANY_QUBITS,
+            f"The circuit of {label} needs {count} qubits but {self.backend} has "
+            f"{self.n_qubits} qubits.",
         )
-    if qobj_config.get("memory") and not config.get("memory", False):
-        problems.append(Problem(MEMORY_NOT_SUPPORTED, f"{name} does not support memory."))
 
-    n_qubits = int(config.get("n_qubits", 0))
-    basis = set(config.get("basis_gates") or ()) | ALWAYS_ALLOWED
-    coupling = config.get("coupling_map")
-    edges = {(int(a), int(b)) for a, b in coupling} if coupling else None
-    for index, experiment in enumerate(experiments):
-        label = (experiment.get("header") or {}).get("name") or f"experiment {index}"
-        problems.extend(_check_experiment(experiment, label, name, n_qubits, basis, edges))
-    return problems
+    def _check_instruction(
+        self, label: str, position: int, instruction: Any, registers: set[int]
+    ) -> None:
+        if not isinstance(instruction, Mapping) or not isinstance(instruction.get("name"), str):
+            raise _malformed(f"{label}: instruction {position} has no name")
+        name: str = instruction["name"]
+        where = f"{label}, instruction {position} ({name})"
 
-
-def _check_experiment(
-    experiment: Mapping[str, Any],
-    label: str,
-    backend: str,
-    n_qubits: int,
-    basis: set[str],
-    edges: set[tuple[int, int]] | None,
-) -> list[Problem]:
-    problems: list[Problem] = []
-    width = int((experiment.get("config") or {}).get("n_qubits", 0))
-    used = {q for inst in experiment.get("instructions") or [] for q in _gate_qubits(inst)}
-    width = max(width, max(used, default=-1) + 1)
-    if width > n_qubits:
-        return [
-            Problem(
-                TOO_MANY_QUBITS,
-                f"Circuit '{label}' uses {width} qubits, more than the {n_qubits} of {backend}.",
+        if name == "bfunc":
+            self._check_bfunc(where, instruction)
+            registers.add(instruction["register"])
+            return
+        if name not in ALWAYS_ALLOWED and name not in self.basis:
+            raise JobValidationError(
+                JobErrorCode.INSTRUCTION_NOT_SUPPORTED,
+                f"Instruction '{name}' in {label} is not supported by {self.backend}. "
+                f"Its basis gates are {sorted(self.basis)}; transpile the circuit first.",
             )
-        ]
-    reported: set[tuple[str, tuple[int, ...]]] = set()
-    for inst in experiment.get("instructions") or []:
-        gate = str(inst.get("name"))
-        qubits = tuple(_gate_qubits(inst))
-        if (gate, qubits) in reported:
-            continue
-        if gate not in basis:
-            reported.add((gate, qubits))
-            problems.append(
-                Problem(
-                    GATE_NOT_IN_BASIS,
-                    f"Circuit '{label}' contains instruction '{gate}' on qubits {list(qubits)}, "
-                    f"which is not in the basis gates of {backend}: "
-                    f"{sorted(basis - ALWAYS_ALLOWED)}.",
+
+        qubits = instruction.get("qubits", [])
+        if not isinstance(qubits, list) or not all(_is_int(q) and q >= 0 for q in qubits):
+            raise _malformed(f"{where}: 'qubits' must be a list of non-negative integers")
+        if len(set(qubits)) != len(qubits):
+            raise _malformed(f"{where}: repeated qubit in {qubits}")
+        if qubits and _is_int(self.n_qubits) and max(qubits) >= self.n_qubits:
+            raise JobValidationError(
+                JobErrorCode.TOO_MANY_QUBITS,
+                f"Instruction '{name}' in {label} acts on qubit {max(qubits)} but "
+                f"{self.backend} has {self.n_qubits} qubits (0..{self.n_qubits - 1}).",
+            )
+
+        conditional = instruction.get("conditional")
+        if conditional is not None and not (_is_int(conditional) and conditional in registers):
+            raise _malformed(f"{where}: 'conditional' refers to no preceding bfunc register")
+
+        if name == "measure":
+            memory = instruction.get("memory")
+            if (
+                not qubits
+                or not isinstance(memory, list)
+                or len(memory) != len(qubits)
+                or not all(_is_int(m) and 0 <= m < MAX_MEMORY_SLOTS for m in memory)
+            ):
+                raise _malformed(f"{where}: measure needs matching 'qubits' and 'memory' lists")
+            return
+        if name in ("barrier", "reset"):
+            return
+        if not qubits:
+            raise _malformed(f"{where}: no qubits")
+
+        params = instruction.get("params", [])
+        if not isinstance(params, list):
+            raise _malformed(f"{where}: 'params' must be a list")
+        if name == "delay":
+            if len(params) != 1 or not _is_number(params[0]) or params[0] < 0:
+                raise JobValidationError(
+                    JobErrorCode.INVALID_PARAMETERS,
+                    f"{where}: delay needs one non-negative duration parameter.",
                 )
+            return
+        if name in ("unitary", "initialize"):
+            if not params:
+                raise JobValidationError(
+                    JobErrorCode.INVALID_PARAMETERS, f"{where}: missing matrix/amplitudes."
+                )
+            return
+        self._check_gate(name, where, qubits, params)
+
+    def _check_gate(self, name: str, where: str, qubits: list[int], params: list[Any]) -> None:
+        shape = _standard_gate_shapes().get(name)
+        if shape is not None and len(qubits) != shape[0]:
+            raise _malformed(f"{where}: '{name}' acts on {shape[0]} qubit(s), got {len(qubits)}")
+        expected = self.gate_params.get(name, shape[1] if shape else None)
+        if expected is not None and len(params) != expected:
+            raise JobValidationError(
+                JobErrorCode.INVALID_PARAMETERS,
+                f"{where}: '{name}' takes {expected} parameter(s), got {len(params)}.",
             )
-        elif (
-            edges is not None
-            and len(qubits) == 2
-            and gate not in ALWAYS_ALLOWED
-            and qubits not in edges
+        if not all(_is_number(p) for p in params):
+            raise JobValidationError(
+                JobErrorCode.INVALID_PARAMETERS,
+                f"{where}: parameters must be bound to numbers, got {params!r}.",
+            )
+        if len(qubits) == 2 and not self.simulator:
+            allowed = self.gate_coupling.get(name, self.coupling)
+            if allowed is not None and tuple(qubits) not in allowed:
+                raise JobValidationError(
+                    JobErrorCode.COUPLING_MAP_VIOLATION,
+                    f"Gate '{name}' on qubits {qubits} in {where.split(',')[0]} is not "
+                    f"allowed: {qubits[0]}->{qubits[1]} is not in the coupling map of "
+                    f"{self.backend}.",
+                )
+
+    def _check_bfunc(self, where: str, instruction: Mapping[str, Any]) -> None:
+        if not (
+            _is_int(instruction.get("register"))
+            and _is_hex(instruction.get("mask"))
+            and _is_hex(instruction.get("val"))
+            and instruction.get("relation", "==") in ("==", "!=")
         ):
-            reported.add((gate, qubits))
-            problems.append(
-                Problem(
-                    NOT_IN_COUPLING_MAP,
-                    f"Circuit '{label}' applies '{gate}' to qubits {list(qubits)}, a pair that "
-                    f"is not in the coupling map of {backend}.",
-                )
-            )
-    return problems
+            raise _malformed(f"{where}: bfunc needs register, hex mask/val and relation")
+        if int(instruction["mask"], 16).bit_length() > MAX_MEMORY_SLOTS:
+            raise _malformed(f"{where}: bfunc mask is wider than {MAX_MEMORY_SLOTS} bits")

@@ -18,7 +18,7 @@ from ._retry import NON_IDEMPOTENT
 from ._run_options import check_circuits, check_tags, default_options, merge_options
 from ._session import AsyncSession
 from ._target import build_target
-from ._validate import validate_qobj
+from ._validate import JobValidationError, validate_qobj
 from .exceptions import (
     IBMQApiError,
     IBMQBackendApiError,
@@ -270,12 +270,12 @@ class AsyncIBMQBackend:
         qobj = self._assemble(items, options, header, parameter_binds)
         wire = qobj.to_wire()
         if validate:
-            problems = validate_qobj(wire, self._configuration.model_dump(mode="json"))
-            if problems:
+            try:
+                validate_qobj(wire, self._configuration.model_dump(mode="json"))
+            except JobValidationError as exc:
                 raise IBMQBackendValueError(
-                    f"The circuits cannot run on {self.name()}: "
-                    + " ".join(problem.message for problem in problems)
-                )
+                    f"The circuits cannot run on {self.name()}: {exc.message}"
+                ) from None
         request = JobCreateRequest(
             backend=BackendRef(name=self.name()),
             live_data_enabled=live_data_enabled,

@@ -23,6 +23,8 @@ from collections.abc import Coroutine, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from ibmq_async._validate import JobErrorCode, JobValidationError, validate_qobj
+
 from ._catalog import BackendCatalog
 from ._dates import format_iso, next_after, parse_iso, utc_now
 from ._job_document import (
@@ -42,10 +44,8 @@ from ._job_document import (
 )
 from ._pool import PoolClosed, WorkerCrashed, WorkerPool
 from ._store import QOBJ, RESULT, JobStore
-from ._validation import JobValidationError, validate_qobj
 from ._worker import ExecutionOutcome, ExecutionRequest
 from .config import Settings
-from .errors import JobErrorCode
 
 logger = logging.getLogger(__name__)
 

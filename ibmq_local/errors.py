@@ -6,8 +6,9 @@ Two families of codes exist:
   ``{"error": {"code", "message", "name", "statusCode"}}`` (protocol section 7.2).
   ``3250`` (job not found) and ``3458`` (job limit reached) are the codes IBM Quantum used;
   the others are local choices.
-* :class:`JobErrorCode`: the ``error.code`` stored in a failed job's document, next to
-  ``error.message``. The client shows it as ``"<message>. Error code: <code>."``.
+* ``JobErrorCode`` (in :mod:`ibmq_async._validate`, shared with the client's validation): the
+  ``error.code`` stored in a failed job's document, next to ``error.message``. The client shows
+  it as ``"<message>. Error code: <code>."``.
 """
 
 from __future__ import annotations
@@ -57,39 +58,6 @@ class ApiErrorCode(IntEnum):
     """403: presigned URL past its expiry."""
     JOB_LIMIT_REACHED = 3458
     """400: too many unfinished jobs on this backend for this project."""
-
-
-class JobErrorCode(IntEnum):
-    """Codes stored in the ``error`` field of a failed job."""
-
-    UPLOAD_EXPIRED = 1100
-    """ERROR_CREATING_JOB: the Qobj was never uploaded before the upload URL expired."""
-    MALFORMED_QOBJ = 1101
-    """ERROR_VALIDATING_JOB: the upload is not a well-formed QASM Qobj."""
-    UNSUPPORTED_QOBJ_TYPE = 1102
-    """ERROR_VALIDATING_JOB: a Qobj type other than QASM (e.g. PULSE)."""
-    TOO_MANY_EXPERIMENTS = 1103
-    """ERROR_VALIDATING_JOB: more experiments than ``max_experiments``."""
-    INVALID_SHOTS = 1104
-    """ERROR_VALIDATING_JOB: shots not an integer in ``1..max_shots``."""
-    TOO_MANY_QUBITS = 1105
-    """ERROR_VALIDATING_JOB: an experiment uses more qubits than the backend has."""
-    INSTRUCTION_NOT_SUPPORTED = 1106
-    """ERROR_VALIDATING_JOB: an instruction outside the backend's basis gates."""
-    COUPLING_MAP_VIOLATION = 1107
-    """ERROR_VALIDATING_JOB: a two-qubit gate on a pair outside the coupling map."""
-    INVALID_PARAMETERS = 1108
-    """ERROR_VALIDATING_JOB: wrong number or type of instruction parameters."""
-    MEMORY_NOT_SUPPORTED = 1109
-    """ERROR_VALIDATING_JOB: ``memory=True`` on a backend without memory support."""
-    INVALID_RUN_OPTION = 1110
-    """ERROR_VALIDATING_JOB: an unusable run option (simulator method, seed, ...)."""
-    UNKNOWN_BACKEND = 1111
-    """ERROR_VALIDATING_JOB: the job's backend is no longer served."""
-    SIMULATION_FAILED = 1201
-    """ERROR_RUNNING_JOB: the simulator reported an error."""
-    WORKER_CRASHED = 1202
-    """ERROR_RUNNING_JOB: the worker process died while running the job."""
 
 
 class ApiError(Exception):

@@ -19,7 +19,7 @@ from ibmq_async._assemble import QobjAssemblyError, circuits_to_qobj
 from ibmq_async._retry import NON_IDEMPOTENT
 from ibmq_async._run_options import check_circuits, check_tags, default_options, merge_options
 from ibmq_async._target import build_target
-from ibmq_async._validate import validate_qobj
+from ibmq_async._validate import JobValidationError, validate_qobj
 from ibmq_async.exceptions import (
     IBMQApiError,
     IBMQBackendApiError,
@@ -273,12 +273,12 @@ class IBMQBackend:
         qobj = self._assemble(items, options, header, parameter_binds)
         wire = qobj.to_wire()
         if validate:
-            problems = validate_qobj(wire, self._configuration.model_dump(mode="json"))
-            if problems:
+            try:
+                validate_qobj(wire, self._configuration.model_dump(mode="json"))
+            except JobValidationError as exc:
                 raise IBMQBackendValueError(
-                    f"The circuits cannot run on {self.name()}: "
-                    + " ".join(problem.message for problem in problems)
-                )
+                    f"The circuits cannot run on {self.name()}: {exc.message}"
+                ) from None
         request = JobCreateRequest(
             backend=BackendRef(name=self.name()),
             live_data_enabled=live_data_enabled,

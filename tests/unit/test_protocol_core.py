@@ -1,4 +1,4 @@
-"""The sans-IO core: status mapping, retry decisions, error parsing, validation, paths."""
+"""The sans-IO core: status mapping, retry decisions, error parsing, models, paths."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ from ibmq_async._api import HubGroupProject, ProjectPaths
 from ibmq_async._errors import from_response
 from ibmq_async._retry import NON_IDEMPOTENT, RetryPolicy, parse_retry_after
 from ibmq_async._status import FINAL_API_STATUSES, to_job_status
-from ibmq_async._validate import (
-    GATE_NOT_IN_BASIS,
-    NOT_IN_COUPLING_MAP,
-    SHOTS_OUT_OF_RANGE,
-    TOO_MANY_EXPERIMENTS,
-    TOO_MANY_QUBITS,
-    validate_qobj,
-)
 from ibmq_async.models import ApiJobStatus, BackendJobLimit, JobDocument
 
 
@@ -102,45 +94,3 @@ def test_paths_quote_names() -> None:
     paths = ProjectPaths("http://h/api/", HubGroupProject("ibm-q", "open", "main"))
     assert paths.devices == "http://h/api/Network/ibm-q/Groups/open/Projects/main/devices/v/1"
     assert paths.job("a/b", "v/1").endswith("/Jobs/a%2Fb/v/1")
-
-
-CONFIG = {
-    "backend_name": "line",
-    "n_qubits": 3,
-    "basis_gates": ["cx", "rz", "sx", "x"],
-    "coupling_map": [[0, 1], [1, 0], [1, 2], [2, 1]],
-    "max_shots": 1000,
-    "max_experiments": 2,
-}
-
-
-def qobj(*instructions: dict[str, object], shots: int = 10, experiments: int = 1) -> dict:
-    experiment = {"header": {"name": "c"}, "config": {"n_qubits": 3}, "instructions": instructions}
-    return {"type": "QASM", "config": {"shots": shots}, "experiments": [experiment] * experiments}
-
-
-def codes(problems: list) -> list[int]:
-    return [p.code for p in problems]
-
-
-def test_validation_accepts_a_fitting_circuit() -> None:
-    ok = qobj(
-        {"name": "x", "qubits": [0]},
-        {"name": "cx", "qubits": [0, 1]},
-        {"name": "barrier", "qubits": [0, 1, 2]},
-        {"name": "measure", "qubits": [2], "memory": [0]},
-    )
-    assert validate_qobj(ok, CONFIG) == []
-
-
-def test_validation_names_each_problem() -> None:
-    assert codes(validate_qobj(qobj({"name": "h", "qubits": [0]}), CONFIG)) == [GATE_NOT_IN_BASIS]
-    assert codes(validate_qobj(qobj({"name": "cx", "qubits": [0, 2]}), CONFIG)) == [
-        NOT_IN_COUPLING_MAP
-    ]
-    assert codes(validate_qobj(qobj({"name": "x", "qubits": [3]}), CONFIG)) == [TOO_MANY_QUBITS]
-    assert codes(validate_qobj(qobj(shots=1001), CONFIG)) == [SHOTS_OUT_OF_RANGE]
-    assert codes(validate_qobj(qobj(shots=0), CONFIG)) == [SHOTS_OUT_OF_RANGE]
-    assert codes(validate_qobj(qobj(experiments=3), CONFIG)) == [TOO_MANY_EXPERIMENTS]
-    message = validate_qobj(qobj({"name": "h", "qubits": [0]}), CONFIG)[0].message
-    assert "'h'" in message and "basis gates" in message

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
+from ibmq_async._validate import JobErrorCode, JobValidationError, validate_qobj
 from ibmq_local._catalog import BackendCatalog
 from ibmq_local._simulator_config import simulator_configuration
-from ibmq_local._validation import JobValidationError, validate_qobj
-from ibmq_local.errors import JobErrorCode
 
 
 @pytest.fixture(scope="module")
