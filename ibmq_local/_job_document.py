@@ -7,27 +7,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ibmq_async._status import FINAL_API_STATUSES
+from ibmq_async.models.job import ApiJobKind, ApiJobStatus
+
 from ._dates import format_iso
 from .errors import client_ready_message
 
-CREATING = "CREATING"
-CREATED = "CREATED"
-VALIDATING = "VALIDATING"
-VALIDATED = "VALIDATED"
-QUEUED = "QUEUED"
-RUNNING = "RUNNING"
-COMPLETED = "COMPLETED"
-CANCELLED = "CANCELLED"
-ERROR_CREATING_JOB = "ERROR_CREATING_JOB"
-ERROR_VALIDATING_JOB = "ERROR_VALIDATING_JOB"
-ERROR_RUNNING_JOB = "ERROR_RUNNING_JOB"
+# The status strings and their finality come from the client's protocol module, so that the
+# service and the SDK cannot drift apart.
+CREATING = ApiJobStatus.CREATING.value
+CREATED = ApiJobStatus.CREATED.value
+VALIDATING = ApiJobStatus.VALIDATING.value
+VALIDATED = ApiJobStatus.VALIDATED.value
+QUEUED = ApiJobStatus.QUEUED.value
+RUNNING = ApiJobStatus.RUNNING.value
+COMPLETED = ApiJobStatus.COMPLETED.value
+CANCELLED = ApiJobStatus.CANCELLED.value
+ERROR_CREATING_JOB = ApiJobStatus.ERROR_CREATING_JOB.value
+ERROR_VALIDATING_JOB = ApiJobStatus.ERROR_VALIDATING_JOB.value
+ERROR_RUNNING_JOB = ApiJobStatus.ERROR_RUNNING_JOB.value
 
-FINAL_STATUSES = frozenset(
-    {COMPLETED, CANCELLED, ERROR_CREATING_JOB, ERROR_VALIDATING_JOB, ERROR_RUNNING_JOB}
-)
+FINAL_STATUSES = frozenset(status.value for status in FINAL_API_STATUSES)
 """API statuses after which a job never changes again."""
 
-KIND = "q-object-external-storage"
+KIND = ApiJobKind.QOBJECT_STORAGE.value
 RUN_MODE = "fairshare"
 
 
