@@ -10,17 +10,24 @@ Start with the account factory::
     counts = (await job.result()).get_counts()
 """
 
-from ._api import QX_AUTH_URL, HubGroupProject
-from ._retry import RetryPolicy
-from ._session import Timeouts
+from . import models
+from ._core.defaults import QX_AUTH_URL, Timeouts
+from ._core.endpoints import HubGroupProject
+from ._core.retry import RetryPolicy
 from .account import AsyncIBMQ, AsyncIBMQFactory
 from .backend import AsyncIBMQBackend, AsyncIBMQSimulator
 from .exceptions import (
+    IBMQAccountApiCredentialsError,
+    IBMQAccountApiError,
+    IBMQAccountApiProtocolError,
     IBMQAccountCredentialsInvalidToken,
     IBMQAccountCredentialsInvalidUrl,
     IBMQAccountCredentialsNotFound,
     IBMQAccountError,
+    IBMQApiCredentialsError,
     IBMQApiError,
+    IBMQApiProtocolError,
+    IBMQBackendApiCredentialsError,
     IBMQBackendApiError,
     IBMQBackendApiProtocolError,
     IBMQBackendError,
@@ -28,7 +35,9 @@ from .exceptions import (
     IBMQBackendNotFoundError,
     IBMQBackendValueError,
     IBMQError,
+    IBMQJobApiCredentialsError,
     IBMQJobApiError,
+    IBMQJobApiProtocolError,
     IBMQJobError,
     IBMQJobFailureError,
     IBMQJobInvalidStateError,
@@ -49,11 +58,17 @@ __all__ = [
     "AsyncIBMQJob",
     "AsyncIBMQSimulator",
     "HubGroupProject",
+    "IBMQAccountApiCredentialsError",
+    "IBMQAccountApiError",
+    "IBMQAccountApiProtocolError",
     "IBMQAccountCredentialsInvalidToken",
     "IBMQAccountCredentialsInvalidUrl",
     "IBMQAccountCredentialsNotFound",
     "IBMQAccountError",
+    "IBMQApiCredentialsError",
     "IBMQApiError",
+    "IBMQApiProtocolError",
+    "IBMQBackendApiCredentialsError",
     "IBMQBackendApiError",
     "IBMQBackendApiProtocolError",
     "IBMQBackendError",
@@ -61,7 +76,9 @@ __all__ = [
     "IBMQBackendNotFoundError",
     "IBMQBackendValueError",
     "IBMQError",
+    "IBMQJobApiCredentialsError",
     "IBMQJobApiError",
+    "IBMQJobApiProtocolError",
     "IBMQJobError",
     "IBMQJobFailureError",
     "IBMQJobInvalidStateError",
@@ -71,4 +88,5 @@ __all__ = [
     "RequestsApiError",
     "RetryPolicy",
     "Timeouts",
+    "models",
 ]

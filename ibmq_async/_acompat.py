@@ -1,23 +1,38 @@
-"""Async primitives; ``_compat.py`` is the blocking twin the sync facade uses.
+"""Async primitives; ``ibmq_sync/_compat.py`` is the hand-written blocking twin.
 
 The sync generator maps this module's name to ``_compat``: everything that truly differs between
-the async core and the blocking facade lives in this pair, nowhere else.
+the async SDK and the blocking facade lives in this pair, with the same names and signatures,
+nowhere else.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
 
 import anyio
+import anyio.abc
 import anyio.to_thread
+from websockets.asyncio.client import ClientConnection, connect
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from ibmq_local.service import LocalService
 
-__all__ = ["monotonic", "sleep", "start_local_service"]
+__all__ = [
+    "AsyncWebSocket",
+    "Event",
+    "Limiter",
+    "TaskGroup",
+    "connect_websocket",
+    "monotonic",
+    "sleep",
+    "start_local_service",
+]
 
 monotonic = time.monotonic
 
@@ -32,3 +47,133 @@ async def start_local_service(data_dir: Path | None) -> LocalService:
     from ._local import embedded
 
     return await anyio.to_thread.run_sync(embedded, data_dir)
+
+
+Event = anyio.Event
+"""A flag tasks wait on until another sets it."""
+
+
+class TaskGroup:
+    """Runs callables concurrently as tasks of the current event loop.
+
+    Leaving the ``async with`` block waits for every task; the first failure cancels the
+    others, and the failures are raised together as an ``ExceptionGroup``.
+    """
+
+    def __init__(self) -> None:
+        self._group: anyio.abc.TaskGroup | None = None
+
+    async def __aenter__(self) -> Self:
+        self._group = anyio.create_task_group()
+        await self._group.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        assert self._group is not None
+        return await self._group.__aexit__(exc_type, exc, tb)
+
+    def start_soon(self, func: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None:
+        """Start ``func(*args)`` in the group."""
+        assert self._group is not None, "use the task group in an async with block"
+        self._group.start_soon(func, *args)
+
+
+class Limiter:
+    """At most ``total`` slots held at once; ``total`` may change while in use.
+
+    A slot is a token: it may be released by another task than the one that took it (a job
+    submission holds its slot until the job is final).
+    """
+
+    def __init__(self, total: int) -> None:
+        self._limiter = anyio.CapacityLimiter(total)
+
+    @property
+    def total(self) -> int:
+        """How many slots may be held at once."""
+        return int(self._limiter.total_tokens)
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._limiter.total_tokens = value
+
+    @property
+    def borrowed(self) -> int:
+        """How many slots are held now."""
+        return self._limiter.borrowed_tokens
+
+    async def acquire(self) -> object:
+        """Wait for a free slot and take it; return the slot to release."""
+        slot = object()
+        await self._limiter.acquire_on_behalf_of(slot)
+        return slot
+
+    def release(self, slot: object) -> None:
+        """Give a slot back."""
+        self._limiter.release_on_behalf_of(slot)
+
+    def hold(self) -> _Held:
+        """``async with limiter.hold():`` holds a slot for the block."""
+        return _Held(self)
+
+
+class _Held:
+    def __init__(self, limiter: Limiter) -> None:
+        self._limiter = limiter
+        self._slot: object | None = None
+
+    async def __aenter__(self) -> None:
+        self._slot = await self._limiter.acquire()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._slot is not None
+        self._limiter.release(self._slot)
+
+
+class AsyncWebSocket:
+    """A websocket connection that sends and receives JSON messages."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self._connection = connection
+
+    async def send_json(self, message: Any) -> None:
+        """Send one JSON message."""
+        await self._connection.send(json.dumps(message))
+
+    async def receive_json(self, timeout: float | None = None) -> Any:
+        """The next message, decoded; raises ``TimeoutError`` after ``timeout`` seconds."""
+        with anyio.fail_after(timeout):
+            return json.loads(await self._connection.recv())
+
+    async def aclose(self) -> None:
+        """Close the connection."""
+        await self._connection.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+async def connect_websocket(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 10.0
+) -> AsyncWebSocket:
+    """Open a websocket connection to ``url``."""
+    connection = await connect(url, additional_headers=headers, open_timeout=timeout)
+    return AsyncWebSocket(connection)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .exceptions import IBMQLocalServiceError
+from ._core.exceptions import IBMQLocalServiceError
 
 if TYPE_CHECKING:
     from ibmq_local.service import LocalService

@@ -1,50 +1,22 @@
-"""The HTTP session of one account: one pooled httpx client, headers, timeouts and retries."""
+"""The HTTP session of one account: one pooled httpx client, headers, timeouts and retries.
+
+Only the endpoint layer (``_rest``) calls it; it knows nothing of the API's documents.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+import dataclasses
+import logging
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from . import _errors
 from ._acompat import sleep
-from ._retry import RetryPolicy
-from .exceptions import RequestsApiError
+from ._core import errors
+from ._core.defaults import CLIENT_APPLICATION, Timeouts
+from ._core.retry import RetryPolicy
 
-
-def _client_application() -> str:
-    try:
-        ours = version("ibmq-async")
-    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        ours = "0"
-    return f"ibmq-async/{ours}"
-
-
-CLIENT_APPLICATION = _client_application()
-"""The ``X-Qx-Client-Application`` header value."""
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Per request-kind timeouts, in seconds."""
-
-    connect: float = 5.0
-    api: float = 60.0
-    """Read timeout of an ordinary API call."""
-    storage: float = 600.0
-    """Read/write timeout of an object-storage upload or download."""
-
-    def for_api(self) -> httpx.Timeout:
-        """Timeout of an API call."""
-        return httpx.Timeout(self.api, connect=self.connect)
-
-    def for_storage(self) -> httpx.Timeout:
-        """Timeout of an object-storage transfer."""
-        return httpx.Timeout(self.storage, connect=self.connect)
+logger = logging.getLogger(__name__)
 
 
 class _RetryableStatus(Exception):
@@ -116,24 +88,24 @@ class AsyncSession:
         method: str,
         url: str,
         *,
-        json_body: Any = None,
         content: bytes | None = None,
         params: dict[str, str] | None = None,
         authenticated: bool = True,
         storage: bool = False,
-        retry: RetryPolicy | None = None,
+        idempotent: bool = True,
     ) -> httpx.Response:
         """Send a request with the retry policy; return the successful reply.
+
+        ``idempotent=False`` retries only failures that provably happened before the request
+        reached the server.
 
         Raises:
             RequestsApiError: on an error status or when no reply came, after the retries.
         """
-        policy = retry or self.retry
+        policy = self.retry if idempotent else dataclasses.replace(self.retry, idempotent=False)
         headers: dict[str, str] = {}
         if authenticated and self._access_token is not None:
             headers["X-Access-Token"] = self._access_token
-        if json_body is not None:
-            content = json.dumps(json_body).encode()
         if content is not None:
             headers["Content-Type"] = "application/json"
         request = self.client.build_request(
@@ -153,7 +125,11 @@ class AsyncSession:
                 if isinstance(error, _RetryableStatus)
                 else None
             )
-            return policy.wait(state.attempt_number, hint)
+            seconds = policy.wait(state.attempt_number, hint)
+            logger.debug(
+                "retrying %s %s in %.2f s after %r", method, request.url.path, seconds, error
+            )
+            return seconds
 
         def retryable(error: BaseException) -> bool:
             if isinstance(error, _RetryableStatus):
@@ -174,24 +150,9 @@ class AsyncSession:
                         return response
                     if policy.retries_status(response.status_code):
                         raise _RetryableStatus(response)
-                    raise _errors.from_response(response, self._secrets)
+                    raise errors.from_response(response, self._secrets)
         except _RetryableStatus as exc:
-            raise _errors.from_response(exc.response, self._secrets) from None
+            raise errors.from_response(exc.response, self._secrets) from None
         except httpx.TransportError as exc:
-            raise _errors.from_transport(exc, request, self._secrets) from None
+            raise errors.from_transport(exc, request, self._secrets) from None
         raise AssertionError("unreachable")  # pragma: no cover
-
-    async def json(self, method: str, url: str, **kwargs: Any) -> Any:
-        """Send a request and decode its JSON reply.
-
-        Raises:
-            RequestsApiError: on failure, or when the reply is not JSON.
-        """
-        response = await self.request(method, url, **kwargs)
-        try:
-            return response.json()
-        except ValueError:
-            raise RequestsApiError(
-                f"Unrecognized reply from {method} {url}: not JSON ({response.text[:200]!r})",
-                status_code=response.status_code,
-            ) from None

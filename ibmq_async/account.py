@@ -6,24 +6,24 @@ import logging
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
-from pydantic import ValidationError
 
 from ._acompat import start_local_service
-from ._api import QX_AUTH_URL, AuthPaths, HubGroupProject, ProjectPaths, network_url
-from ._retry import RetryPolicy
-from ._session import AsyncSession, Timeouts
-from .exceptions import (
-    IBMQAccountCredentialsInvalidToken,
+from ._core.accounts import check_credentials, ordered_projects, proxy_url
+from ._core.defaults import QX_AUTH_URL, Timeouts
+from ._core.endpoints import ProjectPaths
+from ._core.exceptions import (
+    IBMQAccountApiError,
     IBMQAccountCredentialsInvalidUrl,
     IBMQAccountCredentialsNotFound,
     IBMQAccountError,
-    IBMQApiError,
+    IBMQApiProtocolError,
     IBMQProviderError,
 )
-from .models.account import HubInfo, LoginResponse, UserInfo
+from ._core.retry import RetryPolicy
+from ._rest import AsyncAccountApi, AsyncProjectApi
+from ._session import AsyncSession
 from .provider import AsyncAccountProvider
 
 logger = logging.getLogger(__name__)
@@ -81,21 +81,15 @@ class AsyncIBMQFactory:
             IBMQAccountCredentialsInvalidToken: the token is empty or refused.
             IBMQAccountCredentialsInvalidUrl: ``url`` is no IBM Quantum authentication URL.
             IBMQProviderError: hub/group/project match no provider, or several.
-            RequestsApiError: the server could not be reached or failed.
+            IBMQAccountApiError: the server could not be reached, failed, or replied
+                with something malformed.
         """
         if self._account is not None:
             raise IBMQAccountError(
                 "An IBM Quantum account is already enabled: disable_account() first."
             )
-        if not isinstance(token, str) or not token.strip():
-            raise IBMQAccountCredentialsInvalidToken("The API token must be a non-empty string.")
-        parsed = urlparse(url) if isinstance(url, str) else None
-        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise IBMQAccountCredentialsInvalidUrl(f"Not an http(s) URL: {url!r}")
-        proxy = None
-        if proxies and isinstance(proxies.get("urls"), dict):
-            urls = proxies["urls"]
-            proxy = urls.get("https") or urls.get("http") or next(iter(urls.values()), None)
+        check_credentials(token, url)
+        proxy = proxy_url(proxies)
         session = AsyncSession(
             verify=verify, proxy=proxy, timeouts=timeouts, retry=retry, transport=transport
         )
@@ -118,40 +112,26 @@ class AsyncIBMQFactory:
     async def _login(
         self, session: AsyncSession, token: str, url: str
     ) -> list[AsyncAccountProvider]:
-        auth = AuthPaths(url)
+        auth = AsyncAccountApi(session, url)
         try:
-            version = await session.json("GET", auth.version, authenticated=False)
-        except IBMQApiError as exc:
+            await auth.version()
+        except IBMQAccountApiError as exc:
             raise IBMQAccountCredentialsInvalidUrl(
                 f"Not an IBM Quantum authentication URL: {url} ({exc.message})"
             ) from None
-        if not isinstance(version, dict) or "api-auth" not in version:
-            raise IBMQAccountCredentialsInvalidUrl(f"Not an IBM Quantum authentication URL: {url}")
         try:
-            login = LoginResponse.model_validate(
-                await session.json(
-                    "POST", auth.login, json_body={"apiToken": token}, authenticated=False
-                )
-            )
-        except IBMQApiError as exc:
-            if exc.status_code in (401, 403):
-                raise IBMQAccountCredentialsInvalidToken(
-                    f"The API token was refused: {exc.server_message or exc.message}"
-                ) from None
-            raise
-        except ValidationError:
+            login = await auth.login(token)
+        except IBMQApiProtocolError:
             raise IBMQAccountCredentialsInvalidUrl(
                 f"The login reply of {url} has no access token."
             ) from None
         session.set_access_token(login.id, token)
-        user = UserInfo.model_validate(await session.json("GET", auth.me))
-        hubs = [
-            HubInfo.model_validate(h)
-            for h in await session.json("GET", network_url(user.urls.http))
-        ]
+        user = await auth.user_info()
+        hubs = await auth.hubs(user.urls.http)
         providers = []
-        for hgp in _ordered_projects(hubs):
-            provider = AsyncAccountProvider(session, ProjectPaths(user.urls.http, hgp))
+        for hgp in ordered_projects(hubs):
+            api = AsyncProjectApi(session, ProjectPaths(user.urls.http, hgp))
+            provider = AsyncAccountProvider(api)
             await provider._discover()
             providers.append(provider)
         return providers
@@ -245,20 +225,6 @@ class AsyncIBMQFactory:
             what = "No provider matches" if not found else "More than one provider matches"
             raise IBMQProviderError(f"{what} hub={hub!r}, group={group!r}, project={project!r}.")
         return found[0]
-
-
-def _ordered_projects(hubs: list[HubInfo]) -> list[HubGroupProject]:
-    """Every hub/group/project in discovery order, the default project first."""
-    found: list[HubGroupProject] = []
-    for hub in hubs:
-        for group_name, group in hub.groups.items():
-            for project_name, project in group.projects.items():
-                hgp = HubGroupProject(hub.name, group_name, project_name)
-                if project.is_default:
-                    found.insert(0, hgp)
-                else:
-                    found.append(hgp)
-    return found
 
 
 AsyncIBMQ = AsyncIBMQFactory()

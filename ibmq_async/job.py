@@ -7,29 +7,23 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from qiskit.providers import JobStatus
 from qiskit.result import Result
 
 from ._acompat import monotonic, sleep
-from ._api import ProjectPaths
-from ._session import AsyncSession
-from ._status import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
-from .exceptions import (
+from ._core.defaults import POLL_WAIT
+from ._core.exceptions import (
     IBMQApiError,
     IBMQJobApiError,
+    IBMQJobApiProtocolError,
     IBMQJobFailureError,
     IBMQJobInvalidStateError,
     IBMQJobTimeoutError,
 )
-from .models.job import (
-    ApiJobStatus,
-    CancelResponse,
-    DownloadUrl,
-    JobDocument,
-    JobStatusResponse,
-    QueueInfo,
-)
+from ._core.jobs import failed_experiments, failure_summary, poll_schedule
+from ._core.models import ApiJobStatus, JobDocument, QueueInfo
+from ._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
+from ._rest import AsyncProjectApi
 
 if TYPE_CHECKING:
     from .backend import AsyncIBMQBackend
@@ -39,27 +33,19 @@ logger = logging.getLogger(__name__)
 StatusCallback = Callable[[str, JobStatus, "AsyncIBMQJob", QueueInfo | None], None]
 """``callback(job_id, status, job, queue_info)``, called on each status change."""
 
-FIRST_POLL = 0.1
-"""Seconds before the second status poll; later polls back off towards the interval."""
-
 
 class AsyncIBMQJob:
     """A job submitted to a backend, as ``qiskit-ibmq-provider``'s ``IBMQJob``, but awaitable.
 
-    Obtain one from :meth:`AsyncIBMQBackend.run`. Methods that talk to the API are coroutines;
-    the identity accessors (``job_id()``, ``name()``, ``tags()``...) are plain methods.
+    Obtain one from :meth:`AsyncIBMQBackend.run`. API methods are coroutines; the identity
+    accessors (``job_id()``, ``name()``, ``tags()``...) are plain methods.
     """
 
     def __init__(
-        self,
-        backend: AsyncIBMQBackend,
-        session: AsyncSession,
-        paths: ProjectPaths,
-        document: JobDocument,
+        self, backend: AsyncIBMQBackend, api: AsyncProjectApi, document: JobDocument
     ) -> None:
         self._backend = backend
-        self._session = session
-        self._paths = paths
+        self._api = api
         self._document = document
         self._status = document.status
         self._queue_info = document.info_queue
@@ -96,36 +82,19 @@ class AsyncIBMQJob:
         """The last job document received from the server."""
         return self._document
 
-    def _url(self, suffix: str = "") -> str:
-        return self._paths.job(self.job_id(), suffix)
-
     async def refresh(self) -> None:
         """Fetch the full job document again (``GET {job}/v/1``).
 
         Raises:
             IBMQJobApiError: when the request fails or the document is malformed.
         """
-        try:
-            payload = await self._session.json("GET", self._url("v/1"))
-            document = JobDocument.model_validate(payload)
-        except IBMQApiError as exc:
-            raise IBMQJobApiError.wrap(exc, f"Unable to refresh job {self.job_id()}") from None
-        except ValidationError as exc:
-            raise IBMQJobApiError(f"Malformed job document for {self.job_id()}: {exc}") from None
+        document = await self._api.job_get(self.job_id())
         self._document = document
         self._status = document.status
         self._queue_info = document.info_queue
 
     async def _poll_status(self) -> ApiJobStatus:
-        try:
-            payload = await self._session.json("GET", self._url("status/v/1"))
-            reply = JobStatusResponse.model_validate(payload)
-        except IBMQApiError as exc:
-            raise IBMQJobApiError.wrap(
-                exc, f"Error checking the status of job {self.job_id()}"
-            ) from None
-        except ValidationError as exc:
-            raise IBMQJobApiError(f"Malformed status of job {self.job_id()}: {exc}") from None
+        reply = await self._api.job_status(self.job_id())
         self._status = reply.status
         self._queue_info = reply.info_queue if reply.status == ApiJobStatus.QUEUED else None
         if reply.status in FINAL_API_STATUSES:
@@ -168,7 +137,7 @@ class AsyncIBMQJob:
     async def wait_for_final_state(
         self,
         timeout: float | None = None,
-        wait: float = 5.0,
+        wait: float = POLL_WAIT,
         callback: StatusCallback | None = None,
     ) -> JobStatus:
         """Wait until the job reaches a final state, polling its status.
@@ -189,7 +158,7 @@ class AsyncIBMQJob:
         if wait <= 0:
             raise IBMQJobInvalidStateError(f"wait must be positive, not {wait!r}.")
         deadline = None if timeout is None else monotonic() + timeout
-        interval = min(FIRST_POLL, wait)
+        intervals = poll_schedule(wait)
         last: tuple[ApiJobStatus, int | None] | None = None
         while True:
             status = await self.status()
@@ -199,35 +168,23 @@ class AsyncIBMQJob:
             last = seen
             if self._status in FINAL_API_STATUSES:
                 return status
+            interval = next(intervals)
             if deadline is not None:
                 remaining = deadline - monotonic()
                 if remaining <= 0:
                     raise IBMQJobTimeoutError(f"Timeout while waiting for job {self.job_id()}.")
-                await sleep(min(interval, remaining))
-            else:
-                await sleep(interval)
-            interval = min(interval * 1.5, wait)
+                interval = min(interval, remaining)
+            await sleep(interval)
 
     async def _download_result(self) -> dict[str, Any]:
+        url = await self._api.job_result_url(self.job_id())
+        payload = await self._api.job_result(self.job_id(), url)
         try:
-            link = DownloadUrl.model_validate(
-                await self._session.json("GET", self._url("resultDownloadUrl"))
-            )
-            payload = await self._session.json("GET", link.url, authenticated=False, storage=True)
-        except IBMQApiError as exc:
-            raise IBMQJobApiError.wrap(
-                exc, f"Unable to download the result of job {self.job_id()}"
-            ) from None
-        except ValidationError as exc:
-            raise IBMQJobApiError(f"Malformed result link for {self.job_id()}: {exc}") from None
-        try:
-            await self._session.request("POST", self._url("resultDownloaded"))
+            await self._api.job_result_downloaded(self.job_id())
         except IBMQApiError as exc:
             logger.warning(
                 "Could not mark the result of job %s as downloaded: %s", self.job_id(), exc
             )
-        if not isinstance(payload, dict):
-            raise IBMQJobApiError(f"Malformed result of job {self.job_id()}: not an object.")
         return payload
 
     async def error_message(self) -> str | None:
@@ -237,16 +194,11 @@ class AsyncIBMQJob:
             return None
         if self._status not in NEVER_RAN_STATUSES:
             try:
-                payload = await self._download_result()
+                report = failed_experiments(await self._download_result())
             except IBMQJobApiError:
-                payload = {}
-            failed = [
-                f"Experiment {i}: {item.get('status', 'failed')}"
-                for i, item in enumerate(payload.get("results") or [])
-                if not item.get("success", False)
-            ]
-            if failed:
-                return "The following experiments failed:\n" + "\n".join(failed)
+                report = None
+            if report is not None:
+                return report
         if self._document.error is not None:
             return self._document.error.describe()
         return self._status.value
@@ -254,7 +206,7 @@ class AsyncIBMQJob:
     async def result(
         self,
         timeout: float | None = None,
-        wait: float = 5.0,
+        wait: float = POLL_WAIT,
         partial: bool = False,
         refresh: bool = False,
     ) -> Result:
@@ -285,17 +237,15 @@ class AsyncIBMQJob:
                 payload = await self._download_result()
             if not payload or not payload.get("results"):
                 message = await self.error_message()
-                if message and "\n" in message:
-                    message = "Use job.error_message() to get more details."
-                raise IBMQJobFailureError(
-                    f"Unable to retrieve result for job {self.job_id()}. Job has failed: {message}"
-                )
+                raise IBMQJobFailureError(failure_summary(self.job_id(), message))
         else:
             payload = await self._download_result()
         try:
             self._result = Result.from_dict(payload)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise IBMQJobApiError(f"Malformed result of job {self.job_id()}: {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise IBMQJobApiProtocolError(
+                f"Malformed result of job {self.job_id()}: {exc!r}"
+            ) from None
         return self._result
 
     async def cancel(self) -> bool:
@@ -304,12 +254,7 @@ class AsyncIBMQJob:
         Raises:
             IBMQJobApiError: the request failed (for example the job already finished).
         """
-        try:
-            payload = await self._session.json("POST", self._url("cancel"))
-        except IBMQApiError as exc:
-            raise IBMQJobApiError.wrap(exc, f"Unable to cancel job {self.job_id()}") from None
-        reply = CancelResponse.model_validate(payload if isinstance(payload, dict) else {})
-        cancelled = reply.cancelled and "error" not in (reply.model_extra or {})
+        cancelled = await self._api.job_cancel(self.job_id())
         if cancelled:
             await self.refresh()
         return cancelled

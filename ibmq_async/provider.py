@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationError
-
-from ._api import HubGroupProject, ProjectPaths
-from ._session import AsyncSession
+from ._core.endpoints import HubGroupProject
+from ._core.exceptions import IBMQBackendNotFoundError, IBMQBackendValueError
+from ._rest import AsyncProjectApi
 from .backend import AsyncIBMQBackend, AsyncIBMQSimulator
-from .exceptions import IBMQBackendNotFoundError, IBMQBackendValueError
-from .models.configuration import BackendConfiguration
-
-logger = logging.getLogger(__name__)
 
 
 class AsyncAccountProvider:
@@ -24,9 +18,8 @@ class AsyncAccountProvider:
     ``get_backend()`` filter that list without a request.
     """
 
-    def __init__(self, session: AsyncSession, paths: ProjectPaths) -> None:
-        self._session = session
-        self._paths = paths
+    def __init__(self, api: AsyncProjectApi) -> None:
+        self._api = api
         self._backends: dict[str, AsyncIBMQBackend] = {}
 
     def __repr__(self) -> str:
@@ -38,35 +31,29 @@ class AsyncAccountProvider:
     @property
     def hub(self) -> str:
         """The provider's hub."""
-        return self._paths.hgp.hub
+        return self._api.hgp.hub
 
     @property
     def group(self) -> str:
         """The provider's group."""
-        return self._paths.hgp.group
+        return self._api.hgp.group
 
     @property
     def project(self) -> str:
         """The provider's project."""
-        return self._paths.hgp.project
+        return self._api.hgp.project
 
     @property
     def hgp(self) -> HubGroupProject:
         """The provider's hub/group/project."""
-        return self._paths.hgp
+        return self._api.hgp
 
     async def _discover(self) -> None:
         """Fetch the configurations of the project's backends (``GET {hgp}/devices/v/1``)."""
-        payload = await self._session.json("GET", self._paths.devices)
         found: dict[str, AsyncIBMQBackend] = {}
-        for raw in payload if isinstance(payload, list) else []:
-            try:
-                config = BackendConfiguration.model_validate(raw)
-            except ValidationError as exc:
-                logger.warning("Skipping a backend with a malformed configuration: %s", exc)
-                continue
+        for config in await self._api.devices():
             kind = AsyncIBMQSimulator if config.simulator else AsyncIBMQBackend
-            found[config.backend_name] = kind(config, self._session, self._paths)
+            found[config.backend_name] = kind(config, self._api)
         self._backends = found
 
     def backends(

@@ -4,70 +4,66 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import Options
 from qiskit.transpiler import CouplingMap, InstructionDurations, Target
 
-from ibmq_async._api import ProjectPaths
-from ibmq_async._assemble import QobjAssemblyError, circuits_to_qobj
-from ibmq_async._retry import NON_IDEMPOTENT
-from ibmq_async._run_options import check_circuits, check_tags, default_options, merge_options
-from ibmq_async._target import build_target
-from ibmq_async._validate import JobValidationError, validate_qobj
-from ibmq_async.exceptions import (
+from ibmq_async._core.assemble import QobjAssemblyError, circuits_to_qobj
+from ibmq_async._core.exceptions import (
     IBMQApiError,
-    IBMQBackendApiError,
-    IBMQBackendApiProtocolError,
     IBMQBackendError,
-    IBMQBackendJobLimitError,
     IBMQBackendValueError,
 )
-from ibmq_async.models.configuration import BackendConfiguration
-from ibmq_async.models.defaults import PulseDefaults
-from ibmq_async.models.job import BackendRef, JobCreated, JobCreateRequest, JobDocument
-from ibmq_async.models.job_limit import BackendJobLimit
-from ibmq_async.models.properties import BackendProperties
-from ibmq_async.models.status import BackendStatus, BackendStatusResponse
+from ibmq_async._core.models import (
+    BackendConfiguration,
+    BackendJobLimit,
+    BackendProperties,
+    BackendRef,
+    BackendStatus,
+    JobCreateRequest,
+    PulseDefaults,
+    QasmQobj,
+)
+from ibmq_async._core.run_options import (
+    check_circuits,
+    check_option_values,
+    check_tags,
+    default_options,
+    merge_options,
+    split_for_qobj,
+)
+from ibmq_async._core.target import build_target
+from ibmq_async._core.validate import JobValidationError, validate_qobj
 
-from ._session import Session
+from ._rest import ProjectApi
 from .job import IBMQJob
 
 logger = logging.getLogger(__name__)
 
-_M = TypeVar("_M", bound=BaseModel)
-
-JOB_LIMIT_ERROR_CODE = 3458
-"""Server error code of "job limit reached" on job creation."""
-
 
 class IBMQBackend:
-    """A backend reachable through an IBM Quantum provider, with an awaitable API.
+    """A backend reachable through an IBM Quantum provider, with a blocking API.
 
     The surface follows ``qiskit-ibmq-provider``'s ``IBMQBackend``: ``configuration()`` and
     ``name()`` are local (backends are discovered at login); ``status()``, ``properties()``,
-    ``defaults()``, ``job_limit()`` and ``run()`` are coroutines. The ``target`` property makes
-    the backend usable with ``qiskit.transpile(circuits, backend)``.
+    ``defaults()``, ``job_limit()`` and ``run()`` ask the server and block until it answers. The
+    ``target`` property makes the backend usable with ``qiskit.transpile(circuits, backend)``.
     """
 
-    def __init__(
-        self, configuration: BackendConfiguration, session: Session, paths: ProjectPaths
-    ) -> None:
+    def __init__(self, configuration: BackendConfiguration, api: ProjectApi) -> None:
         self._configuration = configuration
-        self._session = session
-        self._paths = paths
+        self._api = api
         self._options = default_options(configuration)
         self._properties: BackendProperties | None = None
         self._defaults: PulseDefaults | None = None
         self._target: Target | None = None
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}('{self.name()}') from {self._paths.hgp}>"
+        return f"<{type(self).__name__}('{self.name()}') from {self._api.hgp}>"
 
     def name(self) -> str:
         """The backend's name."""
@@ -83,7 +79,12 @@ class IBMQBackend:
         return self._options
 
     def set_options(self, **fields: Any) -> None:
-        """Change default run options."""
+        """Change default run options.
+
+        Raises:
+            IBMQBackendValueError: an option is unknown or its value has the wrong type.
+        """
+        check_option_values(fields, known_only=True)
         self._options.update_options(**fields)
 
     @property
@@ -121,9 +122,6 @@ class IBMQBackend:
         dt = self.target.dt
         return float(dt) if dt is not None else None
 
-    def _url(self, suffix: str) -> str:
-        return self._paths.backend(self.name(), suffix)
-
     def status(self) -> BackendStatus:
         """The backend's current status (always asks the server).
 
@@ -131,14 +129,7 @@ class IBMQBackend:
             IBMQBackendApiError: the request failed.
             IBMQBackendApiProtocolError: the reply is malformed.
         """
-        payload = self._get("queue/status", "status")
-        try:
-            reply = BackendStatusResponse.model_validate(payload)
-        except ValidationError as exc:
-            raise IBMQBackendApiProtocolError(
-                f"Unexpected status of {self.name()}: {exc}"
-            ) from None
-        return BackendStatus.from_response(self.name(), reply)
+        return self._api.backend_status(self.name())
 
     def properties(
         self, refresh: bool = False, datetime: datetime | None = None
@@ -152,19 +143,10 @@ class IBMQBackend:
         """
         if not isinstance(refresh, bool):
             raise IBMQBackendValueError(f"refresh must be a bool, not {refresh!r}.")
-        params = {"version": "1"}
-        if datetime is not None:
-            params["filter"] = json.dumps(
-                {"where": {"last_update_date": {"lt": _utc_iso(datetime)}}}
-            )
-        elif self._properties is not None and not refresh:
+        if datetime is None and self._properties is not None and not refresh:
             return self._properties
-        payload = self._get("properties", "properties", params=params)
-        if not payload:
-            return None
-        payload = {**payload, "backend_name": self.name()}
-        properties = self._parse(BackendProperties, payload, "properties")
-        if datetime is None:
+        properties = self._api.backend_properties(self.name(), datetime)
+        if datetime is None and properties is not None:
             self._properties = properties
             self._target = None
         return properties
@@ -173,36 +155,16 @@ class IBMQBackend:
         """The backend's pulse defaults, or ``None`` if it has none."""
         if self._defaults is not None and not refresh:
             return self._defaults
-        payload = self._get("defaults", "defaults")
-        if not payload:
-            return None
-        self._defaults = self._parse(PulseDefaults, payload, "defaults")
+        self._defaults = self._api.backend_defaults(self.name())
         return self._defaults
 
     def job_limit(self) -> BackendJobLimit:
         """How many unfinished jobs this account may have on the backend, and has."""
-        payload = self._get("jobsLimit", "job limit")
-        return self._parse(BackendJobLimit, payload, "job limit")
+        return self._api.backend_job_limit(self.name())
 
     def remaining_jobs_count(self) -> int | None:
         """How many more jobs can be submitted now, or ``None`` when unlimited."""
         return (self.job_limit()).remaining_jobs
-
-    def _get(self, suffix: str, what: str, params: dict[str, str] | None = None) -> Any:
-        try:
-            return self._session.json("GET", self._url(suffix), params=params)
-        except IBMQApiError as exc:
-            raise IBMQBackendApiError.wrap(
-                exc, f"Unable to get the {what} of {self.name()}"
-            ) from None
-
-    def _parse(self, model: type[_M], payload: Any, what: str) -> _M:
-        try:
-            return model.model_validate(payload)
-        except ValidationError as exc:
-            raise IBMQBackendApiProtocolError(
-                f"Unexpected {what} of {self.name()}: {exc}"
-            ) from None
 
     def run(
         self,
@@ -270,8 +232,7 @@ class IBMQBackend:
             },
             check_limits=validate,
         )
-        qobj = self._assemble(items, options, header, parameter_binds)
-        wire = qobj.to_wire()
+        wire = self._assemble(items, options, header, parameter_binds).to_wire()
         if validate:
             try:
                 validate_qobj(wire, self._configuration.model_dump(mode="json"))
@@ -279,6 +240,8 @@ class IBMQBackend:
                 raise IBMQBackendValueError(
                     f"The circuits cannot run on {self.name()}: {exc.message}"
                 ) from None
+        if live_data_enabled is None:
+            live_data_enabled = options.get("live_data_enabled")
         request = JobCreateRequest(
             backend=BackendRef(name=self.name()),
             live_data_enabled=live_data_enabled,
@@ -294,33 +257,9 @@ class IBMQBackend:
         options: dict[str, Any],
         header: dict[str, Any] | None,
         parameter_binds: list[dict[Any, Any]] | None,
-    ) -> Any:
+    ) -> QasmQobj:
         config = self._configuration
-        named = {
-            key: options.pop(key)
-            for key in (
-                "shots",
-                "memory",
-                "meas_level",
-                "meas_return",
-                "init_qubits",
-                "use_measure_esp",
-                "rep_delay",
-            )
-            if key in options
-        }
-        for unused in (
-            "memory_slot_size",
-            "qubit_lo_freq",
-            "meas_lo_freq",
-            "schedule_los",
-            "rep_time",
-            "memory_slots",
-        ):
-            options.pop(unused, None)
-        noise_model = options.get("noise_model")
-        if noise_model is not None and hasattr(noise_model, "to_dict"):
-            options["noise_model"] = noise_model.to_dict(serializable=True)
+        named, extra = split_for_qobj(options)
         try:
             return circuits_to_qobj(
                 circuits,
@@ -330,51 +269,30 @@ class IBMQBackend:
                 header=header,
                 parametric_pulses=config.parametric_pulses,
                 dt=config.dt * 1e-9 if config.dt else None,
-                extra_config=options,
+                extra_config=extra,
                 **named,
             )
         except QobjAssemblyError as exc:
             raise IBMQBackendValueError(str(exc)) from None
 
     def _submit(self, request: JobCreateRequest, qobj: dict[str, Any]) -> IBMQJob:
+        created = self._api.job_create(request)
         try:
-            created = JobCreated.model_validate(
-                self._session.json(
-                    "POST", self._paths.jobs, json_body=request.to_wire(), retry=NON_IDEMPOTENT
-                )
-            )
-        except IBMQApiError as exc:
-            raise _submit_error(exc) from None
-        except ValidationError as exc:
-            raise IBMQBackendApiProtocolError(f"Unexpected job creation reply: {exc}") from None
-        job_url = self._paths.job(created.id)
-        try:
-            self._session.request(
-                "PUT",
-                created.object_storage_info.upload_url,
-                json_body=qobj,
-                authenticated=False,
-                storage=True,
-            )
-            reply = self._session.json("POST", f"{job_url}/jobDataUploaded")
-            document = JobDocument.model_validate(reply["job"])
-        except (IBMQApiError, ValidationError, KeyError, TypeError) as exc:
-            self._cancel_quietly(job_url)
-            if isinstance(exc, IBMQApiError):
-                raise _submit_error(exc) from None
-            raise IBMQBackendApiProtocolError(
-                f"Unexpected reply while submitting job {created.id}: {exc!r}"
-            ) from None
+            self._api.job_upload(created.object_storage_info.upload_url, qobj)
+            document = self._api.job_data_uploaded(created.id)
+        except IBMQApiError:
+            self._cancel_quietly(created.id)
+            raise
         if document.error is not None:
             raise IBMQBackendError(f"Error submitting job: {document.error.describe()}")
-        return IBMQJob(self, self._session, self._paths, document)
+        return IBMQJob(self, self._api, document)
 
-    def _cancel_quietly(self, job_url: str) -> None:
+    def _cancel_quietly(self, job_id: str) -> None:
         """Cancel a half-submitted job so it does not linger as a phantom."""
         try:
-            self._session.request("POST", f"{job_url}/cancel")
+            self._api.job_cancel(job_id)
         except IBMQApiError as exc:
-            logger.warning("Could not cancel the half-submitted job at %s: %s", job_url, exc)
+            logger.warning("Could not cancel the half-submitted job %s: %s", job_id, exc)
 
 
 class IBMQSimulator(IBMQBackend):
@@ -385,16 +303,3 @@ class IBMQSimulator(IBMQBackend):
     ) -> BackendProperties | None:
         """Simulators have no calibration: always ``None``, without a request."""
         return None
-
-
-def _submit_error(error: IBMQApiError) -> IBMQBackendApiError:
-    if error.error_code == JOB_LIMIT_ERROR_CODE:
-        return IBMQBackendJobLimitError.wrap(error, "Error submitting job")
-    return IBMQBackendApiError.wrap(error, "Error submitting job")
-
-
-def _utc_iso(moment: datetime) -> str:
-    """A datetime as a UTC ISO string; a naive one is taken as local time."""
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.astimezone(UTC).isoformat()

@@ -9,30 +9,24 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from qiskit.providers import JobStatus
 from qiskit.result import Result
 
-from ibmq_async._api import ProjectPaths
-from ibmq_async._compat import monotonic, sleep
-from ibmq_async._status import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
-from ibmq_async.exceptions import (
+from ibmq_async._core.defaults import POLL_WAIT
+from ibmq_async._core.exceptions import (
     IBMQApiError,
     IBMQJobApiError,
+    IBMQJobApiProtocolError,
     IBMQJobFailureError,
     IBMQJobInvalidStateError,
     IBMQJobTimeoutError,
 )
-from ibmq_async.models.job import (
-    ApiJobStatus,
-    CancelResponse,
-    DownloadUrl,
-    JobDocument,
-    JobStatusResponse,
-    QueueInfo,
-)
+from ibmq_async._core.jobs import failed_experiments, failure_summary, poll_schedule
+from ibmq_async._core.models import ApiJobStatus, JobDocument, QueueInfo
+from ibmq_async._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
 
-from ._session import Session
+from ._compat import monotonic, sleep
+from ._rest import ProjectApi
 
 if TYPE_CHECKING:
     from .backend import IBMQBackend
@@ -42,27 +36,17 @@ logger = logging.getLogger(__name__)
 StatusCallback = Callable[[str, JobStatus, "IBMQJob", QueueInfo | None], None]
 """``callback(job_id, status, job, queue_info)``, called on each status change."""
 
-FIRST_POLL = 0.1
-"""Seconds before the second status poll; later polls back off towards the interval."""
-
 
 class IBMQJob:
-    """A job submitted to a backend, as ``qiskit-ibmq-provider``'s ``IBMQJob``, but awaitable.
+    """A job submitted to a backend, as ``qiskit-ibmq-provider``'s ``IBMQJob``.
 
-    Obtain one from :meth:`IBMQBackend.run`. Methods that talk to the API are coroutines;
-    the identity accessors (``job_id()``, ``name()``, ``tags()``...) are plain methods.
+    Obtain one from :meth:`IBMQBackend.run`. API methods are blocking calls; the identity
+    accessors (``job_id()``, ``name()``, ``tags()``...) are plain methods.
     """
 
-    def __init__(
-        self,
-        backend: IBMQBackend,
-        session: Session,
-        paths: ProjectPaths,
-        document: JobDocument,
-    ) -> None:
+    def __init__(self, backend: IBMQBackend, api: ProjectApi, document: JobDocument) -> None:
         self._backend = backend
-        self._session = session
-        self._paths = paths
+        self._api = api
         self._document = document
         self._status = document.status
         self._queue_info = document.info_queue
@@ -99,36 +83,19 @@ class IBMQJob:
         """The last job document received from the server."""
         return self._document
 
-    def _url(self, suffix: str = "") -> str:
-        return self._paths.job(self.job_id(), suffix)
-
     def refresh(self) -> None:
         """Fetch the full job document again (``GET {job}/v/1``).
 
         Raises:
             IBMQJobApiError: when the request fails or the document is malformed.
         """
-        try:
-            payload = self._session.json("GET", self._url("v/1"))
-            document = JobDocument.model_validate(payload)
-        except IBMQApiError as exc:
-            raise IBMQJobApiError.wrap(exc, f"Unable to refresh job {self.job_id()}") from None
-        except ValidationError as exc:
-            raise IBMQJobApiError(f"Malformed job document for {self.job_id()}: {exc}") from None
+        document = self._api.job_get(self.job_id())
         self._document = document
         self._status = document.status
         self._queue_info = document.info_queue
 
     def _poll_status(self) -> ApiJobStatus:
-        try:
-            payload = self._session.json("GET", self._url("status/v/1"))
-            reply = JobStatusResponse.model_validate(payload)
-        except IBMQApiError as exc:
-            raise IBMQJobApiError.wrap(
-                exc, f"Error checking the status of job {self.job_id()}"
-            ) from None
-        except ValidationError as exc:
-            raise IBMQJobApiError(f"Malformed status of job {self.job_id()}: {exc}") from None
+        reply = self._api.job_status(self.job_id())
         self._status = reply.status
         self._queue_info = reply.info_queue if reply.status == ApiJobStatus.QUEUED else None
         if reply.status in FINAL_API_STATUSES:
@@ -171,7 +138,7 @@ class IBMQJob:
     def wait_for_final_state(
         self,
         timeout: float | None = None,
-        wait: float = 5.0,
+        wait: float = POLL_WAIT,
         callback: StatusCallback | None = None,
     ) -> JobStatus:
         """Wait until the job reaches a final state, polling its status.
@@ -192,7 +159,7 @@ class IBMQJob:
         if wait <= 0:
             raise IBMQJobInvalidStateError(f"wait must be positive, not {wait!r}.")
         deadline = None if timeout is None else monotonic() + timeout
-        interval = min(FIRST_POLL, wait)
+        intervals = poll_schedule(wait)
         last: tuple[ApiJobStatus, int | None] | None = None
         while True:
             status = self.status()
@@ -202,35 +169,23 @@ class IBMQJob:
             last = seen
             if self._status in FINAL_API_STATUSES:
                 return status
+            interval = next(intervals)
             if deadline is not None:
                 remaining = deadline - monotonic()
                 if remaining <= 0:
                     raise IBMQJobTimeoutError(f"Timeout while waiting for job {self.job_id()}.")
-                sleep(min(interval, remaining))
-            else:
-                sleep(interval)
-            interval = min(interval * 1.5, wait)
+                interval = min(interval, remaining)
+            sleep(interval)
 
     def _download_result(self) -> dict[str, Any]:
+        url = self._api.job_result_url(self.job_id())
+        payload = self._api.job_result(self.job_id(), url)
         try:
-            link = DownloadUrl.model_validate(
-                self._session.json("GET", self._url("resultDownloadUrl"))
-            )
-            payload = self._session.json("GET", link.url, authenticated=False, storage=True)
-        except IBMQApiError as exc:
-            raise IBMQJobApiError.wrap(
-                exc, f"Unable to download the result of job {self.job_id()}"
-            ) from None
-        except ValidationError as exc:
-            raise IBMQJobApiError(f"Malformed result link for {self.job_id()}: {exc}") from None
-        try:
-            self._session.request("POST", self._url("resultDownloaded"))
+            self._api.job_result_downloaded(self.job_id())
         except IBMQApiError as exc:
             logger.warning(
                 "Could not mark the result of job %s as downloaded: %s", self.job_id(), exc
             )
-        if not isinstance(payload, dict):
-            raise IBMQJobApiError(f"Malformed result of job {self.job_id()}: not an object.")
         return payload
 
     def error_message(self) -> str | None:
@@ -240,16 +195,11 @@ class IBMQJob:
             return None
         if self._status not in NEVER_RAN_STATUSES:
             try:
-                payload = self._download_result()
+                report = failed_experiments(self._download_result())
             except IBMQJobApiError:
-                payload = {}
-            failed = [
-                f"Experiment {i}: {item.get('status', 'failed')}"
-                for i, item in enumerate(payload.get("results") or [])
-                if not item.get("success", False)
-            ]
-            if failed:
-                return "The following experiments failed:\n" + "\n".join(failed)
+                report = None
+            if report is not None:
+                return report
         if self._document.error is not None:
             return self._document.error.describe()
         return self._status.value
@@ -257,7 +207,7 @@ class IBMQJob:
     def result(
         self,
         timeout: float | None = None,
-        wait: float = 5.0,
+        wait: float = POLL_WAIT,
         partial: bool = False,
         refresh: bool = False,
     ) -> Result:
@@ -288,17 +238,15 @@ class IBMQJob:
                 payload = self._download_result()
             if not payload or not payload.get("results"):
                 message = self.error_message()
-                if message and "\n" in message:
-                    message = "Use job.error_message() to get more details."
-                raise IBMQJobFailureError(
-                    f"Unable to retrieve result for job {self.job_id()}. Job has failed: {message}"
-                )
+                raise IBMQJobFailureError(failure_summary(self.job_id(), message))
         else:
             payload = self._download_result()
         try:
             self._result = Result.from_dict(payload)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise IBMQJobApiError(f"Malformed result of job {self.job_id()}: {exc}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise IBMQJobApiProtocolError(
+                f"Malformed result of job {self.job_id()}: {exc!r}"
+            ) from None
         return self._result
 
     def cancel(self) -> bool:
@@ -307,12 +255,7 @@ class IBMQJob:
         Raises:
             IBMQJobApiError: the request failed (for example the job already finished).
         """
-        try:
-            payload = self._session.json("POST", self._url("cancel"))
-        except IBMQApiError as exc:
-            raise IBMQJobApiError.wrap(exc, f"Unable to cancel job {self.job_id()}") from None
-        reply = CancelResponse.model_validate(payload if isinstance(payload, dict) else {})
-        cancelled = reply.cancelled and "error" not in (reply.model_extra or {})
+        cancelled = self._api.job_cancel(self.job_id())
         if cancelled:
             self.refresh()
         return cancelled

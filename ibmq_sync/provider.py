@@ -4,20 +4,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationError
+from ibmq_async._core.endpoints import HubGroupProject
+from ibmq_async._core.exceptions import IBMQBackendNotFoundError, IBMQBackendValueError
 
-from ibmq_async._api import HubGroupProject, ProjectPaths
-from ibmq_async.exceptions import IBMQBackendNotFoundError, IBMQBackendValueError
-from ibmq_async.models.configuration import BackendConfiguration
-
-from ._session import Session
+from ._rest import ProjectApi
 from .backend import IBMQBackend, IBMQSimulator
-
-logger = logging.getLogger(__name__)
 
 
 class AccountProvider:
@@ -27,9 +21,8 @@ class AccountProvider:
     ``get_backend()`` filter that list without a request.
     """
 
-    def __init__(self, session: Session, paths: ProjectPaths) -> None:
-        self._session = session
-        self._paths = paths
+    def __init__(self, api: ProjectApi) -> None:
+        self._api = api
         self._backends: dict[str, IBMQBackend] = {}
 
     def __repr__(self) -> str:
@@ -41,35 +34,29 @@ class AccountProvider:
     @property
     def hub(self) -> str:
         """The provider's hub."""
-        return self._paths.hgp.hub
+        return self._api.hgp.hub
 
     @property
     def group(self) -> str:
         """The provider's group."""
-        return self._paths.hgp.group
+        return self._api.hgp.group
 
     @property
     def project(self) -> str:
         """The provider's project."""
-        return self._paths.hgp.project
+        return self._api.hgp.project
 
     @property
     def hgp(self) -> HubGroupProject:
         """The provider's hub/group/project."""
-        return self._paths.hgp
+        return self._api.hgp
 
     def _discover(self) -> None:
         """Fetch the configurations of the project's backends (``GET {hgp}/devices/v/1``)."""
-        payload = self._session.json("GET", self._paths.devices)
         found: dict[str, IBMQBackend] = {}
-        for raw in payload if isinstance(payload, list) else []:
-            try:
-                config = BackendConfiguration.model_validate(raw)
-            except ValidationError as exc:
-                logger.warning("Skipping a backend with a malformed configuration: %s", exc)
-                continue
+        for config in self._api.devices():
             kind = IBMQSimulator if config.simulator else IBMQBackend
-            found[config.backend_name] = kind(config, self._session, self._paths)
+            found[config.backend_name] = kind(config, self._api)
         self._backends = found
 
     def backends(

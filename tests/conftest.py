@@ -31,3 +31,25 @@ def ghz() -> QuantumCircuit:
     circuit.cx(1, 2)
     circuit.measure([0, 1, 2], [0, 1, 2])
     return circuit
+
+
+@pytest.fixture
+def echo_websocket() -> Iterator[str]:
+    """A websocket server on a free loopback port that echoes each message; its URL."""
+    import threading
+
+    from websockets.sync.server import ServerConnection, serve
+
+    def echo(connection: ServerConnection) -> None:
+        for message in connection:
+            connection.send(message)
+
+    with serve(echo, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        host, port = server.socket.getsockname()[:2]
+        try:
+            yield f"ws://{host}:{port}"
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)

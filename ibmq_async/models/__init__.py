@@ -1,32 +1,5 @@
-"""Typed pydantic models of the IBM Quantum API documents."""
+"""Typed pydantic models of the IBM Quantum API documents (configuration, properties, status,
+jobs, Qobj). The same classes serve the blocking facade and the local service."""
 
-from .configuration import BackendConfiguration, GateConfig
-from .defaults import PulseDefaults
-from .job import (
-    ApiJobKind,
-    ApiJobStatus,
-    JobDocument,
-    JobError,
-    JobStatusResponse,
-    QueueInfo,
-)
-from .job_limit import BackendJobLimit
-from .properties import BackendProperties, GateProperties, Nduv
-from .status import BackendStatus
-
-__all__ = [
-    "ApiJobKind",
-    "ApiJobStatus",
-    "BackendConfiguration",
-    "BackendJobLimit",
-    "BackendProperties",
-    "BackendStatus",
-    "GateConfig",
-    "GateProperties",
-    "JobDocument",
-    "JobError",
-    "JobStatusResponse",
-    "Nduv",
-    "PulseDefaults",
-    "QueueInfo",
-]
+from .._core.models import *  # noqa: F403
+from .._core.models import __all__ as __all__

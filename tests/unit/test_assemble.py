@@ -1,4 +1,4 @@
-"""Circuit to QasmQobj serialization (``ibmq_async._assemble``, ``ibmq_async.models.qobj``)."""
+"""Circuit to QasmQobj serialization (``_core.assemble``, ``_core.models.qobj``)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from qiskit.circuit.classical import expr
 from qiskit.circuit.library import UnitaryGate, XGate
 from qiskit.quantum_info import Clifford
 
-from ibmq_async._assemble import QobjAssemblyError, circuits_to_qobj
-from ibmq_async.models.qobj import (
+from ibmq_async._core.assemble import QobjAssemblyError, circuits_to_qobj
+from ibmq_async._core.models.qobj import (
     QasmQobj,
     QasmQobjConfig,
     QasmQobjExperimentHeader,

@@ -6,10 +6,10 @@ import httpx
 import pytest
 from qiskit.providers import JobStatus
 
-from ibmq_async._api import HubGroupProject, ProjectPaths
-from ibmq_async._errors import from_response
-from ibmq_async._retry import NON_IDEMPOTENT, RetryPolicy, parse_retry_after
-from ibmq_async._status import FINAL_API_STATUSES, to_job_status
+from ibmq_async._core.endpoints import HubGroupProject, ProjectPaths
+from ibmq_async._core.errors import from_response
+from ibmq_async._core.retry import NON_IDEMPOTENT, RetryPolicy, parse_retry_after
+from ibmq_async._core.statuses import FINAL_API_STATUSES, to_job_status
 from ibmq_async.models import ApiJobStatus, BackendJobLimit, JobDocument
 
 

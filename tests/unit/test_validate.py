@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ibmq_async._validate import JobErrorCode, JobValidationError, validate_qobj
+from ibmq_async._core.codes import JobErrorCode
+from ibmq_async._core.validate import JobValidationError, validate_qobj
 from ibmq_local._catalog import BackendCatalog
 from ibmq_local._simulator_config import simulator_configuration
 

@@ -7,27 +7,25 @@ from typing import Any
 
 from pydantic import Field
 
+from ..statuses import ApiJobStatus
 from ._base import SnakeModel, UtcDatetime, WireModel
 
-
-class ApiJobStatus(StrEnum):
-    """The status strings of the API, exactly as sent on the wire."""
-
-    CREATING = "CREATING"
-    CREATED = "CREATED"
-    TRANSPILING = "TRANSPILING"
-    TRANSPILED = "TRANSPILED"
-    VALIDATING = "VALIDATING"
-    VALIDATED = "VALIDATED"
-    PENDING_IN_QUEUE = "PENDING_IN_QUEUE"
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-    ERROR_CREATING_JOB = "ERROR_CREATING_JOB"
-    ERROR_VALIDATING_JOB = "ERROR_VALIDATING_JOB"
-    ERROR_RUNNING_JOB = "ERROR_RUNNING_JOB"
-    ERROR_TRANSPILING_JOB = "ERROR_TRANSPILING_JOB"
+__all__ = [
+    "ApiJobKind",
+    "ApiJobStatus",
+    "BackendRef",
+    "CancelResponse",
+    "DownloadUrl",
+    "JobCreateRequest",
+    "JobCreated",
+    "JobDocument",
+    "JobError",
+    "JobHubInfo",
+    "JobStatusResponse",
+    "NameRef",
+    "QueueInfo",
+    "UploadInfo",
+]
 
 
 class ApiJobKind(StrEnum):
@@ -69,6 +67,20 @@ class BackendRef(SnakeModel):
     name: str
 
 
+class NameRef(SnakeModel):
+    """A ``{"name": ...}`` reference to a hub, group or project in ``hubInfo``."""
+
+    name: str | None = None
+
+
+class JobHubInfo(WireModel):
+    """The ``hubInfo`` of a job document: the hub/group/project the job was submitted in."""
+
+    hub: NameRef | None = None
+    group: NameRef | None = None
+    project: NameRef | None = None
+
+
 class JobStatusResponse(WireModel):
     """The reply of ``GET {job}/status/v/1``."""
 
@@ -93,6 +105,13 @@ class JobDocument(WireModel):
     experiment_tag: str | None = None
     info_queue: QueueInfo | None = None
     live_data_enabled: bool | None = None
+    # The fields below are ignored by the legacy client (protocol 4.1); they are typed so
+    # that the local service, which serves them, builds its documents through this model.
+    shots: int | None = None
+    end_date: UtcDatetime | None = None
+    hub_info: JobHubInfo | None = None
+    user_id: str | None = None
+    allow_object_storage: bool | None = None
 
 
 class UploadInfo(WireModel):

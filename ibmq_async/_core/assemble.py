@@ -68,26 +68,19 @@ from .models.qobj import (
     QobjHeader,
     json_ready,
 )
+from .run_options import ASSEMBLER_OPTIONS, shots_problem
 
 __all__ = ["QobjAssemblyError", "circuits_to_qobj"]
 
 _SI_UNITS: dict[str, float] = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12}
 _MEAS_RETURNS = ("avg", "single")
-_CONFIG_FIELDS = frozenset(
-    {
-        "shots",
-        "memory",
-        "parameter_binds",
-        "meas_level",
-        "meas_return",
-        "n_qubits",
-        "memory_slots",
-        "rep_delay",
-        "init_qubits",
-        "use_measure_esp",
-        "parametric_pulses",
-    }
-)
+_CONFIG_FIELDS = ASSEMBLER_OPTIONS | {
+    "parameter_binds",
+    "n_qubits",
+    "memory_slots",
+    "parametric_pulses",
+}
+"""Qobj config keys computed from this module's own arguments."""
 
 
 class QobjAssemblyError(ValueError):
@@ -194,10 +187,9 @@ def _as_circuit_list(circuits: QuantumCircuit | Sequence[QuantumCircuit]) -> lis
 
 
 def _check_options(shots: int, meas_level: int, meas_return: str, dt: float | None) -> None:
-    if isinstance(shots, bool) or not isinstance(shots, numbers.Integral):
-        raise QobjAssemblyError(f"Argument 'shots' should be of type 'int', got {shots!r}.")
-    if shots < 1:
-        raise QobjAssemblyError(f"Argument 'shots' must be at least 1, got {shots}.")
+    problem = shots_problem(shots)
+    if problem is not None:
+        raise QobjAssemblyError(problem)
     if meas_level not in (0, 1, 2):
         raise QobjAssemblyError(f"meas_level must be 0, 1 or 2, got {meas_level!r}.")
     if meas_level != 2 and meas_return not in _MEAS_RETURNS:

@@ -16,8 +16,11 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any, TypeGuard
+
+from .codes import JobErrorCode
+from .defaults import QOBJ_DEFAULT_SHOTS
+from .run_options import shots_problem
 
 ALWAYS_ALLOWED = frozenset({"measure", "barrier", "reset", "delay", "bfunc"})
 """Instructions accepted on every backend, whatever its basis gates."""
@@ -32,7 +35,6 @@ SIMULATION_METHODS = frozenset(
         "extended_stabilizer",
     }
 )
-DEFAULT_SHOTS = 1024
 MAX_MEMORY_SLOTS = 10_000
 """Upper bound on classical memory slots per experiment."""
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -45,39 +47,6 @@ class JobValidationError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-class JobErrorCode(IntEnum):
-    """Codes stored in the ``error`` field of a failed job."""
-
-    UPLOAD_EXPIRED = 1100
-    """ERROR_CREATING_JOB: the Qobj was never uploaded before the upload URL expired."""
-    MALFORMED_QOBJ = 1101
-    """ERROR_VALIDATING_JOB: the upload is not a well-formed QASM Qobj."""
-    UNSUPPORTED_QOBJ_TYPE = 1102
-    """ERROR_VALIDATING_JOB: a Qobj type other than QASM (e.g. PULSE)."""
-    TOO_MANY_EXPERIMENTS = 1103
-    """ERROR_VALIDATING_JOB: more experiments than ``max_experiments``."""
-    INVALID_SHOTS = 1104
-    """ERROR_VALIDATING_JOB: shots not an integer in ``1..max_shots``."""
-    TOO_MANY_QUBITS = 1105
-    """ERROR_VALIDATING_JOB: an experiment uses more qubits than the backend has."""
-    INSTRUCTION_NOT_SUPPORTED = 1106
-    """ERROR_VALIDATING_JOB: an instruction outside the backend's basis gates."""
-    COUPLING_MAP_VIOLATION = 1107
-    """ERROR_VALIDATING_JOB: a two-qubit gate on a pair outside the coupling map."""
-    INVALID_PARAMETERS = 1108
-    """ERROR_VALIDATING_JOB: wrong number or type of instruction parameters."""
-    MEMORY_NOT_SUPPORTED = 1109
-    """ERROR_VALIDATING_JOB: ``memory=True`` on a backend without memory support."""
-    INVALID_RUN_OPTION = 1110
-    """ERROR_VALIDATING_JOB: an unusable run option (simulator method, seed, ...)."""
-    UNKNOWN_BACKEND = 1111
-    """ERROR_VALIDATING_JOB: the job's backend is no longer served."""
-    SIMULATION_FAILED = 1201
-    """ERROR_RUNNING_JOB: the simulator reported an error."""
-    WORKER_CRASHED = 1202
-    """ERROR_RUNNING_JOB: the worker process died while running the job."""
 
 
 @dataclass(frozen=True)
@@ -214,25 +183,16 @@ class _Validator:
                 f"The job has {len(experiments)} experiments but {self.backend} accepts at "
                 f"most {max_experiments} per job.",
             )
-        shots = self._check_shots(config.get("shots", DEFAULT_SHOTS))
+        shots = self._check_shots(config.get("shots", QOBJ_DEFAULT_SHOTS))
         self._check_options(config)
         for index, experiment in enumerate(experiments):
             self._check_experiment(index, experiment, config)
         return QobjSummary(qobj_id=qobj_id, shots=shots, n_experiments=len(experiments))
 
     def _check_shots(self, shots: Any, where: str = "") -> int:
-        max_shots = self.conf.get("max_shots")
-        if not _is_int(shots) or shots < 1:
-            raise JobValidationError(
-                JobErrorCode.INVALID_SHOTS,
-                f"Number of shots{where} must be a positive integer, got {shots!r}.",
-            )
-        if _is_int(max_shots) and max_shots > 0 and shots > max_shots:
-            raise JobValidationError(
-                JobErrorCode.INVALID_SHOTS,
-                f"Number of shots{where} specified: {shots} exceeds max_shots property of "
-                f"{self.backend}: {max_shots}.",
-            )
+        problem = shots_problem(shots, self.conf.get("max_shots"), self.backend, where)
+        if problem is not None:
+            raise JobValidationError(JobErrorCode.INVALID_SHOTS, problem)
         return int(shots)
 
     def _check_options(self, config: Mapping[str, Any]) -> None:

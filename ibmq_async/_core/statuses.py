@@ -1,10 +1,31 @@
-"""Mapping between the API's job status strings and qiskit's ``JobStatus``."""
+"""The job status vocabulary: the API's status strings, their finality, and ``JobStatus``."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from qiskit.providers import JobStatus
 
-from .models.job import ApiJobStatus
+
+class ApiJobStatus(StrEnum):
+    """The status strings of the API, exactly as sent on the wire."""
+
+    CREATING = "CREATING"
+    CREATED = "CREATED"
+    TRANSPILING = "TRANSPILING"
+    TRANSPILED = "TRANSPILED"
+    VALIDATING = "VALIDATING"
+    VALIDATED = "VALIDATED"
+    PENDING_IN_QUEUE = "PENDING_IN_QUEUE"
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    ERROR_CREATING_JOB = "ERROR_CREATING_JOB"
+    ERROR_VALIDATING_JOB = "ERROR_VALIDATING_JOB"
+    ERROR_RUNNING_JOB = "ERROR_RUNNING_JOB"
+    ERROR_TRANSPILING_JOB = "ERROR_TRANSPILING_JOB"
+
 
 _TO_JOB_STATUS: dict[ApiJobStatus, JobStatus] = {
     ApiJobStatus.CREATING: JobStatus.INITIALIZING,

@@ -1,0 +1,57 @@
+"""Every default of the SDK in one place: URLs, headers, timeouts, poll schedule, shots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+import httpx
+
+QX_AUTH_URL = "https://auth.quantum-computing.ibm.com/api"
+"""The authentication URL of IBM Quantum, the default of ``enable_account``."""
+
+
+def _client_application() -> str:
+    try:
+        ours = version("ibmq-async")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        ours = "0"
+    return f"ibmq-async/{ours}"
+
+
+CLIENT_APPLICATION = _client_application()
+"""The ``X-Qx-Client-Application`` header value."""
+
+DEFAULT_SHOTS = 4000
+"""``IBMQBackend``'s default ``shots`` run option (capped at the backend's ``max_shots``)."""
+
+QOBJ_DEFAULT_SHOTS = 1024
+"""The shots a device assumes for a Qobj whose config names none (the Qobj schema default)."""
+
+FIRST_POLL = 0.1
+"""Seconds before the second status poll of a job; later polls back off towards ``wait``."""
+
+POLL_GROWTH = 1.5
+"""Factor by which the interval between two status polls grows."""
+
+POLL_WAIT = 5.0
+"""The default longest interval between two status polls, in seconds."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per request-kind timeouts, in seconds."""
+
+    connect: float = 5.0
+    api: float = 60.0
+    """Read timeout of an ordinary API call."""
+    storage: float = 600.0
+    """Read/write timeout of an object-storage upload or download."""
+
+    def for_api(self) -> httpx.Timeout:
+        """Timeout of an API call."""
+        return httpx.Timeout(self.api, connect=self.connect)
+
+    def for_storage(self) -> httpx.Timeout:
+        """Timeout of an object-storage transfer."""
+        return httpx.Timeout(self.storage, connect=self.connect)

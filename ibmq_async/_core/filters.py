@@ -1,0 +1,18 @@
+"""LoopBack ``filter`` query parameters the client sends (protocol.md 2.3 and 5.2). No I/O."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from .dates import user_time_to_utc
+
+
+def properties_params(before: datetime | None) -> dict[str, str]:
+    """Query parameters of ``GET {bk}/properties``: the newest snapshot, or the newest one
+    taken before ``before`` (a naive datetime is local time)."""
+    params = {"version": "1"}
+    if before is not None:
+        moment = user_time_to_utc(before).isoformat()
+        params["filter"] = json.dumps({"where": {"last_update_date": {"lt": moment}}})
+    return params

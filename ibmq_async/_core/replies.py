@@ -1,0 +1,153 @@
+"""Reply parsing for every endpoint: bytes in, a validated model out, or a typed error.
+
+Nothing here does I/O. Each function takes what the server sent and the error family and
+context of the request; a reply that does not follow the protocol (not JSON, nested too deeply,
+a list for an object, a missing or mistyped field) raises the family's protocol error, never a
+raw ``ValidationError``, ``KeyError``, ``TypeError``, ``JSONDecodeError`` or ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ErrorFamily, protocol_error
+from .models.account import HubInfo, LoginResponse, UserInfo
+from .models.configuration import BackendConfiguration
+from .models.job import CancelResponse, JobDocument
+from .models.properties import BackendProperties
+from .models.status import BackendStatus, BackendStatusResponse
+
+logger = logging.getLogger("ibmq_async")
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def decode(content: bytes, family: ErrorFamily, context: str, status_code: int = -1) -> Any:
+    """The JSON value of a reply body."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise protocol_error(family, context, "JSON nested too deeply", status_code) from None
+    except (ValueError, UnicodeDecodeError):
+        snippet = content[:200].decode("utf-8", "replace")
+        raise protocol_error(family, context, f"not JSON ({snippet!r})", status_code) from None
+
+
+def _describe(error: ValidationError) -> str:
+    problems = [
+        f"{'.'.join(str(part) for part in item['loc']) or 'reply'}: {item['msg']}"
+        for item in error.errors(include_url=False, include_input=False)[:3]
+    ]
+    more = error.error_count() - len(problems)
+    return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
+
+
+def parse(model: type[_M], payload: Any, family: ErrorFamily, context: str) -> _M:
+    """``payload`` as a ``model``; it must be a JSON object."""
+    if not isinstance(payload, dict):
+        raise protocol_error(family, context, f"expected an object, got {type(payload).__name__}")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise protocol_error(family, context, _describe(exc)) from None
+    except RecursionError:
+        raise protocol_error(family, context, "nested too deeply") from None
+
+
+def parse_list(model: type[_M], payload: Any, family: ErrorFamily, context: str) -> list[_M]:
+    """``payload`` as a list of ``model``; every item must be valid."""
+    if not isinstance(payload, list):
+        raise protocol_error(family, context, f"expected a list, got {type(payload).__name__}")
+    return [parse(model, item, family, f"{context}, item {i}") for i, item in enumerate(payload)]
+
+
+def version(payload: Any, family: ErrorFamily, context: str) -> dict[str, Any]:
+    """``GET {auth}/version``: an object with an ``api-auth`` key."""
+    if not isinstance(payload, dict) or "api-auth" not in payload:
+        raise protocol_error(family, context, "no 'api-auth' version")
+    return payload
+
+
+def login(payload: Any, family: ErrorFamily, context: str) -> LoginResponse:
+    """``POST {auth}/users/loginWithToken``: the access token as ``id``."""
+    return parse(LoginResponse, payload, family, context)
+
+
+def user_info(payload: Any, family: ErrorFamily, context: str) -> UserInfo:
+    """``GET {auth}/users/me``: the account's URLs."""
+    return parse(UserInfo, payload, family, context)
+
+
+def hubs(payload: Any, family: ErrorFamily, context: str) -> list[HubInfo]:
+    """``GET {http}/Network``: the hub/group/project tree."""
+    return parse_list(HubInfo, payload, family, context)
+
+
+def configurations(payload: Any, family: ErrorFamily, context: str) -> list[BackendConfiguration]:
+    """``GET {hgp}/devices/v/1``: the backend configurations.
+
+    A malformed configuration is skipped with a warning, so one broken device does not hide
+    the others; a reply that is not a list is an error.
+    """
+    if not isinstance(payload, list):
+        raise protocol_error(family, context, f"expected a list, got {type(payload).__name__}")
+    found = []
+    for index, raw in enumerate(payload):
+        try:
+            found.append(parse(BackendConfiguration, raw, family, f"backend {index}"))
+        except family.protocol as exc:
+            logger.warning("Skipping a backend with a malformed configuration: %s", exc)
+    return found
+
+
+def optional(model: type[_M], payload: Any, family: ErrorFamily, context: str) -> _M | None:
+    """A document that may be absent: ``{}`` or ``null`` mean none (properties, defaults)."""
+    if payload is None or payload == {}:
+        return None
+    return parse(model, payload, family, context)
+
+
+def uploaded_job(payload: Any, family: ErrorFamily, context: str) -> JobDocument:
+    """``POST {job}/jobDataUploaded``: ``{"job": <job document>}``."""
+    if not isinstance(payload, dict) or "job" not in payload:
+        raise protocol_error(family, context, "no 'job' document")
+    return parse(JobDocument, payload["job"], family, context)
+
+
+def cancelled(payload: Any, family: ErrorFamily, context: str) -> bool:
+    """``POST {job}/cancel``: whether the server says the job was cancelled."""
+    reply = parse(CancelResponse, payload, family, context)
+    return reply.cancelled and "error" not in (reply.model_extra or {})
+
+
+def result(payload: Any, family: ErrorFamily, context: str) -> dict[str, Any]:
+    """A downloaded Result document: an object with a ``results`` list."""
+    if not isinstance(payload, dict):
+        raise protocol_error(family, context, f"expected an object, got {type(payload).__name__}")
+    results = payload.get("results")
+    if results is not None and (
+        not isinstance(results, list) or not all(isinstance(r, dict) for r in results)
+    ):
+        raise protocol_error(family, context, "'results' is not a list of objects")
+    return payload
+
+
+def backend_status(payload: Any, backend: str, family: ErrorFamily, context: str) -> BackendStatus:
+    """``GET {bk}/queue/status``, as qiskit's ``BackendStatus``."""
+    return BackendStatus.from_response(
+        backend, parse(BackendStatusResponse, payload, family, context)
+    )
+
+
+def properties(
+    payload: Any, backend: str, family: ErrorFamily, context: str
+) -> BackendProperties | None:
+    """``GET {bk}/properties``: ``{}`` when the backend has none. The reply may leave out
+    ``backend_name``; it is the backend asked about."""
+    if isinstance(payload, dict) and payload:
+        payload = {**payload, "backend_name": backend}
+    return optional(BackendProperties, payload, family, context)

@@ -1,0 +1,229 @@
+"""The endpoint layer: one method per REST endpoint of protocol.md, and the only caller of the
+session.
+
+Each method sends one request and returns a validated model, or raises the typed error of its
+endpoint's family (see ``_core.errors``); the domain classes never build a URL or parse a reply.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ._core import replies
+from ._core.endpoints import (
+    BACKEND_DEFAULTS,
+    BACKEND_JOB_LIMIT,
+    BACKEND_PROPERTIES,
+    BACKEND_STATUS,
+    DEVICES,
+    HUBS,
+    JOB_CANCEL,
+    JOB_CREATE,
+    JOB_DATA_UPLOADED,
+    JOB_GET,
+    JOB_RESULT,
+    JOB_RESULT_DOWNLOADED,
+    JOB_RESULT_URL,
+    JOB_STATUS,
+    JOB_UPLOAD,
+    LOGIN,
+    USER_INFO,
+    VERSION,
+    AuthPaths,
+    Endpoint,
+    HubGroupProject,
+    ProjectPaths,
+    network_url,
+)
+from ._core.errors import classify
+from ._core.exceptions import RequestsApiError
+from ._core.filters import properties_params
+from ._core.models import (
+    BackendConfiguration,
+    BackendJobLimit,
+    BackendProperties,
+    BackendStatus,
+    DownloadUrl,
+    HubInfo,
+    JobCreated,
+    JobCreateRequest,
+    JobDocument,
+    JobStatusResponse,
+    LoginResponse,
+    PulseDefaults,
+    UserInfo,
+)
+from ._session import AsyncSession
+
+
+async def _send(
+    session: AsyncSession,
+    endpoint: Endpoint,
+    url: str,
+    context: str,
+    *,
+    body: Any = None,
+    params: dict[str, str] | None = None,
+    reply: bool = True,
+) -> Any:
+    """Send one request of ``endpoint``; return its decoded JSON reply (``None`` when
+    ``reply`` is false), or raise the endpoint family's typed error."""
+    try:
+        response = await session.request(
+            endpoint.method,
+            url,
+            content=json.dumps(body).encode() if body is not None else None,
+            params=params,
+            authenticated=endpoint.authenticated,
+            storage=endpoint.storage,
+            idempotent=endpoint.idempotent,
+        )
+    except RequestsApiError as exc:
+        raise classify(exc, endpoint.family, context, credentials=not endpoint.storage) from None
+    if not reply:
+        return None
+    return replies.decode(response.content, endpoint.family, context, response.status_code)
+
+
+class AsyncAccountApi:
+    """The endpoints of the authentication server and the account tree."""
+
+    def __init__(self, session: AsyncSession, auth_url: str) -> None:
+        self._session = session
+        self._paths = AuthPaths(auth_url)
+
+    async def version(self) -> dict[str, Any]:
+        """``GET {auth}/version``: an object with an ``api-auth`` key."""
+        context = VERSION.context
+        payload = await _send(self._session, VERSION, self._paths.version, context)
+        return replies.version(payload, VERSION.family, context)
+
+    async def login(self, token: str) -> LoginResponse:
+        """``POST {auth}/users/loginWithToken``: trade the API token for an access token."""
+        context = LOGIN.context
+        payload = await _send(
+            self._session, LOGIN, self._paths.login, context, body={"apiToken": token}
+        )
+        return replies.login(payload, LOGIN.family, context)
+
+    async def user_info(self) -> UserInfo:
+        """``GET {auth}/users/me``: where the account's API lives."""
+        context = USER_INFO.context
+        payload = await _send(self._session, USER_INFO, self._paths.me, context)
+        return replies.user_info(payload, USER_INFO.family, context)
+
+    async def hubs(self, http_url: str) -> list[HubInfo]:
+        """``GET {http}/Network``: the account's hub/group/project tree."""
+        context = HUBS.context
+        payload = await _send(self._session, HUBS, network_url(http_url), context)
+        return replies.hubs(payload, HUBS.family, context)
+
+
+class AsyncProjectApi:
+    """The endpoints under one hub/group/project: its backends and its jobs."""
+
+    def __init__(self, session: AsyncSession, paths: ProjectPaths) -> None:
+        self._session = session
+        self._paths = paths
+
+    @property
+    def hgp(self) -> HubGroupProject:
+        """The hub/group/project the endpoints are under."""
+        return self._paths.hgp
+
+    async def devices(self) -> list[BackendConfiguration]:
+        """``GET {hgp}/devices/v/1``: the configurations of the project's backends."""
+        context = DEVICES.context
+        payload = await _send(self._session, DEVICES, self._paths.devices, context)
+        return replies.configurations(payload, DEVICES.family, context)
+
+    async def backend_status(self, backend: str) -> BackendStatus:
+        """``GET {bk}/queue/status``."""
+        context = BACKEND_STATUS.context.format(backend=backend)
+        url = self._paths.backend(backend, "queue/status")
+        payload = await _send(self._session, BACKEND_STATUS, url, context)
+        return replies.backend_status(payload, backend, BACKEND_STATUS.family, context)
+
+    async def backend_properties(
+        self, backend: str, before: datetime | None = None
+    ) -> BackendProperties | None:
+        """``GET {bk}/properties``: the newest calibration, or the newest taken ``before``."""
+        context = BACKEND_PROPERTIES.context.format(backend=backend)
+        url = self._paths.backend(backend, "properties")
+        payload = await _send(
+            self._session, BACKEND_PROPERTIES, url, context, params=properties_params(before)
+        )
+        return replies.properties(payload, backend, BACKEND_PROPERTIES.family, context)
+
+    async def backend_defaults(self, backend: str) -> PulseDefaults | None:
+        """``GET {bk}/defaults``: pulse defaults, ``None`` when the backend has none."""
+        context = BACKEND_DEFAULTS.context.format(backend=backend)
+        url = self._paths.backend(backend, "defaults")
+        payload = await _send(self._session, BACKEND_DEFAULTS, url, context)
+        return replies.optional(PulseDefaults, payload, BACKEND_DEFAULTS.family, context)
+
+    async def backend_job_limit(self, backend: str) -> BackendJobLimit:
+        """``GET {bk}/jobsLimit``."""
+        context = BACKEND_JOB_LIMIT.context.format(backend=backend)
+        url = self._paths.backend(backend, "jobsLimit")
+        payload = await _send(self._session, BACKEND_JOB_LIMIT, url, context)
+        return replies.parse(BackendJobLimit, payload, BACKEND_JOB_LIMIT.family, context)
+
+    async def job_create(self, request: JobCreateRequest) -> JobCreated:
+        """``POST {hgp}/Jobs``: create a job and get its upload URL (not idempotent)."""
+        context = JOB_CREATE.context
+        payload = await _send(
+            self._session, JOB_CREATE, self._paths.jobs, context, body=request.to_wire()
+        )
+        return replies.parse(JobCreated, payload, JOB_CREATE.family, context)
+
+    async def job_upload(self, url: str, qobj: dict[str, Any]) -> None:
+        """``PUT`` the Qobj to the presigned upload URL (no token is sent there)."""
+        await _send(self._session, JOB_UPLOAD, url, JOB_UPLOAD.context, body=qobj, reply=False)
+
+    async def job_data_uploaded(self, job_id: str) -> JobDocument:
+        """``POST {job}/jobDataUploaded``: the Qobj is in place; queue the job."""
+        context = JOB_DATA_UPLOADED.context
+        url = self._paths.job(job_id, "jobDataUploaded")
+        payload = await _send(self._session, JOB_DATA_UPLOADED, url, context)
+        return replies.uploaded_job(payload, JOB_DATA_UPLOADED.family, context)
+
+    async def job_get(self, job_id: str) -> JobDocument:
+        """``GET {job}/v/1``: the full job document."""
+        context = JOB_GET.context.format(job=job_id)
+        payload = await _send(self._session, JOB_GET, self._paths.job(job_id, "v/1"), context)
+        return replies.parse(JobDocument, payload, JOB_GET.family, context)
+
+    async def job_status(self, job_id: str) -> JobStatusResponse:
+        """``GET {job}/status/v/1``: the job's status and, while queued, its queue info."""
+        context = JOB_STATUS.context.format(job=job_id)
+        url = self._paths.job(job_id, "status/v/1")
+        payload = await _send(self._session, JOB_STATUS, url, context)
+        return replies.parse(JobStatusResponse, payload, JOB_STATUS.family, context)
+
+    async def job_result_url(self, job_id: str) -> str:
+        """``GET {job}/resultDownloadUrl``: the presigned URL of the result."""
+        context = JOB_RESULT_URL.context.format(job=job_id)
+        url = self._paths.job(job_id, "resultDownloadUrl")
+        payload = await _send(self._session, JOB_RESULT_URL, url, context)
+        return replies.parse(DownloadUrl, payload, JOB_RESULT_URL.family, context).url
+
+    async def job_result(self, job_id: str, url: str) -> dict[str, Any]:
+        """``GET`` the Result document from its presigned URL."""
+        context = JOB_RESULT.context.format(job=job_id)
+        payload = await _send(self._session, JOB_RESULT, url, context)
+        return replies.result(payload, JOB_RESULT.family, context)
+
+    async def job_result_downloaded(self, job_id: str) -> None:
+        """``POST {job}/resultDownloaded``: acknowledge the download."""
+        context = JOB_RESULT_DOWNLOADED.context.format(job=job_id)
+        url = self._paths.job(job_id, "resultDownloaded")
+        await _send(self._session, JOB_RESULT_DOWNLOADED, url, context, reply=False)
+
+    async def job_cancel(self, job_id: str) -> bool:
+        """``POST {job}/cancel``: whether the server cancelled the job."""
+        context = JOB_CANCEL.context.format(job=job_id)
+        payload = await _send(self._session, JOB_CANCEL, self._paths.job(job_id, "cancel"), context)
+        return replies.cancelled(payload, JOB_CANCEL.family, context)

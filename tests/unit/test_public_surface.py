@@ -1,0 +1,64 @@
+"""The blocking facade mirrors the async package's public names."""
+
+from __future__ import annotations
+
+import ibmq_async
+import ibmq_async.exceptions
+import ibmq_async.models
+import ibmq_sync
+import ibmq_sync.exceptions
+import ibmq_sync.models
+
+
+def test_every_public_name_has_its_blocking_twin_or_is_shared() -> None:
+    assert sorted(ibmq_sync.__all__) == sorted(
+        name.removeprefix("Async") for name in ibmq_async.__all__
+    )
+    for name in ibmq_async.__all__:
+        ours = getattr(ibmq_async, name)
+        twin = getattr(ibmq_sync, name.removeprefix("Async"))
+        if name.startswith("Async") or name == "models":
+            assert twin is not ours, name
+        else:
+            assert twin is ours, name
+    for cls in (ibmq_async.Timeouts, ibmq_async.RetryPolicy, ibmq_async.IBMQBackendApiError):
+        assert getattr(ibmq_sync, cls.__name__) is cls
+
+
+def test_models_and_exceptions_are_the_same_classes_on_both_sides() -> None:
+    assert ibmq_sync.models.__all__ == ibmq_async.models.__all__
+    for name in ibmq_async.models.__all__:
+        assert getattr(ibmq_sync.models, name) is getattr(ibmq_async.models, name)
+    assert ibmq_sync.exceptions.__all__ == ibmq_async.exceptions.__all__
+    for name in ibmq_async.exceptions.__all__:
+        assert getattr(ibmq_sync.exceptions, name) is getattr(ibmq_async.exceptions, name)
+
+
+def _imports_of(package: str) -> set[tuple[str, str]]:
+    """``(file, module)`` of every import of an ``ibmq_async`` module in ``package``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for path in (root / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            found |= {(path.name, n) for n in names if n.split(".")[0] == "ibmq_async"}
+    return found
+
+
+def test_the_service_and_the_facade_use_only_the_shared_core() -> None:
+    for package in ("ibmq_local", "ibmq_sync"):
+        outside = {
+            (where, module)
+            for where, module in _imports_of(package)
+            if not module.startswith("ibmq_async._core")
+        }
+        assert outside == set(), package
