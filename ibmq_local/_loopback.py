@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import cmp_to_key
 from typing import Any
 
-from ._dates import parse_iso
+from ibmq_async._core.dates import parse_iso
 
 DEFAULT_BOUND_FIELD = "creationDate"
 """Field that a bare comparison clause (``{"lte": ...}``) constrains."""

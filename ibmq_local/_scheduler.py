@@ -23,35 +23,27 @@ from collections.abc import Coroutine, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from ibmq_async._validate import JobErrorCode, JobValidationError, validate_qobj
+from ibmq_async._core.codes import ApiErrorCode, JobErrorCode
+from ibmq_async._core.dates import format_iso, next_after, parse_iso, utc_now
+from ibmq_async._core.models.job import JobCreateRequest, QueueInfo
+from ibmq_async._core.statuses import ApiJobStatus
+from ibmq_async._core.validate import JobValidationError, validate_qobj
 
 from ._catalog import BackendCatalog
-from ._dates import format_iso, next_after, parse_iso, utc_now
-from ._job_document import (
-    CANCELLED,
-    COMPLETED,
-    CREATED,
-    CREATING,
-    ERROR_CREATING_JOB,
-    ERROR_RUNNING_JOB,
-    ERROR_VALIDATING_JOB,
-    QUEUED,
-    RUNNING,
-    VALIDATED,
-    VALIDATING,
-    JobRecord,
-    apply_status,
-)
+from ._job_document import JobOwner, JobRecord, apply_status, new_job_id, new_job_record
 from ._pool import PoolClosed, WorkerCrashed, WorkerPool
 from ._store import QOBJ, RESULT, JobStore
 from ._worker import ExecutionOutcome, ExecutionRequest
 from .config import Settings
+from .errors import ApiError
 
 logger = logging.getLogger(__name__)
 
 _DEFAULT_DURATION = 2.0
 _UPLOAD_GRACE = timedelta(seconds=60)
 """How long after its upload URL expired a never-uploaded job is failed (at most)."""
+_BEFORE_QUEUE = frozenset({ApiJobStatus.CREATED, ApiJobStatus.VALIDATING, ApiJobStatus.VALIDATED})
+"""Uploaded but not yet queued: validation (re)starts from any of these."""
 
 
 class JobScheduler:
@@ -70,8 +62,9 @@ class JobScheduler:
         self._pool = pool or WorkerPool(settings.max_workers)
         self._threads = max(1, (os.cpu_count() or 1) // settings.max_workers)
         self._lock = asyncio.Lock()
-        self.creation_lock = asyncio.Lock()
-        """Held while a job is checked against the job limit and inserted."""
+        # Held while a job is checked against the job limit and inserted, so two concurrent
+        # creations cannot both take the last free slot.
+        self._creation_lock = asyncio.Lock()
         self._queues: dict[str, deque[tuple[int, str]]] = {}
         self._sequence = 0
         self._running: dict[str, str] = {}
@@ -89,11 +82,13 @@ class JobScheduler:
         self._last_created = parse_iso(latest) if latest else None
         await self.expire_stale_uploads()
         for record in await self._store.unfinished():
-            if record.status in (CREATED, VALIDATING, VALIDATED):
-                self._spawn(self._validate(record.id, {CREATED, VALIDATING, VALIDATED}))
-            elif record.status in (QUEUED, RUNNING):
-                if record.status == RUNNING:
-                    await self.transition(record.id, QUEUED, expect={RUNNING})
+            if record.status in _BEFORE_QUEUE:
+                self._spawn(self._validate(record.id, _BEFORE_QUEUE))
+            elif record.status in (ApiJobStatus.QUEUED, ApiJobStatus.RUNNING):
+                if record.status == ApiJobStatus.RUNNING:
+                    await self.transition(
+                        record.id, ApiJobStatus.QUEUED, expect={ApiJobStatus.RUNNING}
+                    )
                 self._enqueue(record.backend, record.id)
         self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="ibmq-local-dispatch")
 
@@ -114,6 +109,49 @@ class JobScheduler:
 
     # -- creation and transitions -----------------------------------------------------------
 
+    async def create_job(
+        self,
+        owner: JobOwner,
+        request: JobCreateRequest,
+        *,
+        max_jobs: int,
+        client: dict[str, str] | None = None,
+    ) -> JobRecord:
+        """Store a new job in ``CREATING``, if ``owner`` is below the backend's job limit.
+
+        Args:
+            owner: who submits the job, and in which hub/group/project.
+            request: the body of ``POST {hgp}/Jobs``; its backend must exist.
+            max_jobs: the most unfinished jobs ``owner`` may have on one backend; ``-1``
+                for no limit.
+            client: the ``clientInfo`` of the document.
+
+        Raises:
+            ApiError: ``JOB_LIMIT_REACHED`` when ``owner`` already has ``max_jobs``
+                unfinished jobs on the backend.
+        """
+        backend = request.backend.name
+        async with self._creation_lock:
+            if max_jobs >= 0:
+                # Jobs abandoned before upload would otherwise hold their slot for good.
+                await self.expire_stale_uploads()
+                active = await self._store.count_unfinished(*owner, backend)
+                if active >= max_jobs:
+                    raise ApiError(
+                        ApiErrorCode.JOB_LIMIT_REACHED,
+                        f"You have reached the limit of {max_jobs} concurrent jobs on backend "
+                        f"{backend} in {owner.hub}/{owner.group}/{owner.project}",
+                    )
+            record = new_job_record(
+                job_id=new_job_id(),
+                owner=owner,
+                created=self.next_creation_time(),
+                request=request,
+                client=client,
+            )
+            await self._store.insert(record)
+        return record
+
     def next_creation_time(self) -> datetime:
         """A creation time strictly after every earlier one (millisecond resolution)."""
         self._last_created = next_after(utc_now(), self._last_created)
@@ -122,14 +160,14 @@ class JobScheduler:
     async def transition(
         self,
         job_id: str,
-        status: str,
+        status: ApiJobStatus,
         *,
-        expect: Iterable[str] | None = None,
+        expect: Iterable[ApiJobStatus] | None = None,
         error: tuple[int, str] | None = None,
         meta: dict[str, Any] | None = None,
-        doc: dict[str, Any] | None = None,
+        shots: int | None = None,
     ) -> JobRecord | None:
-        """Move a job to ``status`` and persist it.
+        """Move a job to ``status`` and persist it (with private ``meta`` and served ``shots``).
 
         Returns the updated record, or ``None`` when the job is missing, already final, or
         not in one of the ``expect`` statuses.
@@ -143,32 +181,39 @@ class JobScheduler:
             apply_status(record, status, utc_now(), error=error)
             if meta:
                 record.meta.update(meta)
-            if doc:
-                record.doc.update(doc)
+            if shots is not None:
+                record.doc.shots = shots
             await self._store.save(record)
             return record
 
-    async def update_document(self, job_id: str, changes: dict[str, Any]) -> JobRecord | None:
-        """Change served attributes (``name``, ``tags``) of a job, final or not."""
+    async def update_document(
+        self, job_id: str, *, name: str | None = None, tags: list[str] | None = None
+    ) -> JobRecord | None:
+        """Replace the ``name`` and/or ``tags`` of a job, final or not (``None``: unchanged)."""
         async with self._lock:
             record = await self._store.get(job_id)
             if record is None:
                 return None
-            record.doc.update(changes)
+            if name is not None:
+                record.doc.name = name
+            if tags is not None:
+                record.doc.tags = list(tags)
             await self._store.save(record)
             return record
 
     async def upload_complete(self, record: JobRecord) -> JobRecord:
         """Handle ``jobDataUploaded``: ``CREATING -> CREATED``, then validate in background."""
-        updated = await self.transition(record.id, CREATED, expect={CREATING})
+        updated = await self.transition(
+            record.id, ApiJobStatus.CREATED, expect={ApiJobStatus.CREATING}
+        )
         if updated is None:
             return await self._store.get(record.id) or record
-        self._spawn(self._validate(record.id, {CREATED}))
+        self._spawn(self._validate(record.id, {ApiJobStatus.CREATED}))
         return updated
 
     async def cancel(self, record: JobRecord) -> JobRecord | None:
         """Cancel a job that is not final; ``None`` if it already was."""
-        updated = await self.transition(record.id, CANCELLED)
+        updated = await self.transition(record.id, ApiJobStatus.CANCELLED)
         if updated is not None:
             queue = self._queues.get(record.backend)
             if queue:
@@ -181,13 +226,13 @@ class JobScheduler:
         """Fail jobs whose Qobj never arrived before their upload URL expired."""
         ttl = timedelta(seconds=self._settings.url_ttl_seconds)
         cutoff = utc_now() - ttl - min(ttl, _UPLOAD_GRACE)
-        for record in await self._store.unfinished(CREATING):
+        for record in await self._store.unfinished(ApiJobStatus.CREATING):
             created = parse_iso(record.created_at)
             if created is not None and created < cutoff:
                 await self.transition(
                     record.id,
-                    ERROR_CREATING_JOB,
-                    expect={CREATING},
+                    ApiJobStatus.ERROR_CREATING_JOB,
+                    expect={ApiJobStatus.CREATING},
                     error=(
                         JobErrorCode.UPLOAD_EXPIRED,
                         "The job data was not uploaded before the upload URL expired",
@@ -200,27 +245,28 @@ class JobScheduler:
         """Jobs waiting (not running) on ``backend``."""
         return len(self._queues.get(backend, ()))
 
-    def queue_info(self, record: JobRecord) -> dict[str, Any] | None:
+    def queue_info(self, record: JobRecord) -> QueueInfo | None:
         """The ``infoQueue`` object of a ``QUEUED`` job (protocol 4.3)."""
-        if record.status != QUEUED:
+        if record.status != ApiJobStatus.QUEUED:
             return None
         queue = self._queues.get(record.backend, deque())
         position = next((i for i, (_, job) in enumerate(queue) if job == record.id), None)
         if position is None:
             return None
-        info: dict[str, Any] = {
-            "position": position + 1,
-            "status": "PENDING_IN_QUEUE",
-            "hubPriority": 1.0,
-            "groupPriority": 1.0,
-            "projectPriority": 1.0,
-        }
+        info = QueueInfo(
+            position=position + 1,
+            status=ApiJobStatus.PENDING_IN_QUEUE.value,
+            hub_priority=1.0,
+            group_priority=1.0,
+            project_priority=1.0,
+        )
+        # A paused backend gives no estimate: its queue does not move.
         if self._settings.backend_settings(record.backend).dispatching:
             average = self._durations.get(record.backend, _DEFAULT_DURATION)
             ahead = position * average + (average if record.backend in self._running else 0)
             start = utc_now() + timedelta(seconds=ahead)
-            info["estimatedStartTime"] = format_iso(start)
-            info["estimatedCompleteTime"] = format_iso(start + timedelta(seconds=average))
+            info.estimated_start_time = start
+            info.estimated_complete_time = start + timedelta(seconds=average)
         return info
 
     # -- internals ------------------------------------------------------------------------
@@ -235,9 +281,9 @@ class JobScheduler:
         self._queues.setdefault(backend, deque()).append((self._sequence, job_id))
         self._wake.set()
 
-    async def _validate(self, job_id: str, expect: set[str]) -> None:
+    async def _validate(self, job_id: str, expect: Iterable[ApiJobStatus]) -> None:
         try:
-            record = await self.transition(job_id, VALIDATING, expect=expect)
+            record = await self.transition(job_id, ApiJobStatus.VALIDATING, expect=expect)
             if record is None:
                 return
             await asyncio.to_thread(self._catalog.load)
@@ -252,27 +298,33 @@ class JobScheduler:
                 raise JobValidationError(JobErrorCode.MALFORMED_QOBJ, "No Qobj was uploaded.")
             summary = await asyncio.to_thread(validate_qobj, payload, configuration)
         except JobValidationError as exc:
-            await self.transition(job_id, ERROR_VALIDATING_JOB, error=(exc.code, exc.message))
+            await self.transition(
+                job_id, ApiJobStatus.ERROR_VALIDATING_JOB, error=(exc.code, exc.message)
+            )
             return
         except Exception as exc:  # a validator bug must not leave the job VALIDATING
             logger.exception("cannot validate job %s", job_id)
             message = f"The Qobj could not be validated ({type(exc).__name__})"
             await self.transition(
-                job_id, ERROR_VALIDATING_JOB, error=(JobErrorCode.MALFORMED_QOBJ, message)
+                job_id,
+                ApiJobStatus.ERROR_VALIDATING_JOB,
+                error=(JobErrorCode.MALFORMED_QOBJ, message),
             )
             return
         validated = await self.transition(
             job_id,
-            VALIDATED,
-            expect={VALIDATING},
+            ApiJobStatus.VALIDATED,
+            expect={ApiJobStatus.VALIDATING},
             meta={
                 "qobj_id": summary.qobj_id,
                 "shots": summary.shots,
                 "experiments": summary.n_experiments,
             },
-            doc={"shots": summary.shots},
+            shots=summary.shots,
         )
-        if validated is not None and await self.transition(job_id, QUEUED, expect={VALIDATED}):
+        if validated is not None and await self.transition(
+            job_id, ApiJobStatus.QUEUED, expect={ApiJobStatus.VALIDATED}
+        ):
             self._enqueue(validated.backend, job_id)
 
     async def _dispatch_loop(self) -> None:
@@ -311,7 +363,7 @@ class JobScheduler:
             logger.exception("internal error while running job %s", job_id)
             await self.transition(
                 job_id,
-                ERROR_RUNNING_JOB,
+                ApiJobStatus.ERROR_RUNNING_JOB,
                 error=(JobErrorCode.SIMULATION_FAILED, "Internal error of the local service"),
             )
         finally:
@@ -319,7 +371,7 @@ class JobScheduler:
             self._wake.set()
 
     async def _run_one(self, backend: str, job_id: str) -> None:
-        record = await self.transition(job_id, RUNNING, expect={QUEUED})
+        record = await self.transition(job_id, ApiJobStatus.RUNNING, expect={ApiJobStatus.QUEUED})
         if record is None:
             return
         await asyncio.to_thread(self._catalog.load)
@@ -351,11 +403,14 @@ class JobScheduler:
             return
         await self._store.put_payload(job_id, RESULT, outcome.result_json)
         if outcome.success:
-            await self.transition(job_id, COMPLETED, expect={RUNNING})
+            await self.transition(job_id, ApiJobStatus.COMPLETED, expect={ApiJobStatus.RUNNING})
         else:
             message = outcome.error_message or "The simulation failed"
             await self.transition(
-                job_id, ERROR_RUNNING_JOB, expect={RUNNING}, error=(code, message)
+                job_id,
+                ApiJobStatus.ERROR_RUNNING_JOB,
+                expect={ApiJobStatus.RUNNING},
+                error=(code, message),
             )
 
 

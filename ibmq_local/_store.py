@@ -10,8 +10,10 @@ from typing import IO, Any
 
 import aiosqlite
 
-from ._dates import format_iso, utc_now
-from ._job_document import FINAL_STATUSES, JobRecord
+from ibmq_async._core.dates import format_iso, utc_now
+from ibmq_async._core.statuses import FINAL_API_STATUSES, ApiJobStatus
+
+from ._job_document import JobRecord, document_json, parse_document
 
 QOBJ = "qobj"
 RESULT = "result"
@@ -44,7 +46,8 @@ CREATE TABLE IF NOT EXISTS access_tokens (
 );
 """
 
-_FINAL_PLACEHOLDERS = ",".join("?" for _ in FINAL_STATUSES)
+_FINAL = sorted(status.value for status in FINAL_API_STATUSES)
+_FINAL_PLACEHOLDERS = ",".join("?" for _ in _FINAL)
 _COLUMNS = "id, user_id, hub, grp, project, backend, status, created_at, doc, meta"
 
 
@@ -60,9 +63,9 @@ def _record(row: Any) -> JobRecord:
         group=row[3],
         project=row[4],
         backend=row[5],
-        status=row[6],
+        # row[6], the status column, is an index copy of the document's status.
         created_at=row[7],
-        doc=json.loads(row[8]),
+        doc=parse_document(row[8]),
         meta=json.loads(row[9]),
     )
 
@@ -145,9 +148,9 @@ class JobStore:
                 record.group,
                 record.project,
                 record.backend,
-                record.status,
+                record.status.value,
                 record.created_at,
-                json.dumps(record.doc),
+                document_json(record.doc),
                 json.dumps(record.meta),
             ),
         )
@@ -157,7 +160,7 @@ class JobStore:
         """Write back the mutable parts of a job (status, document, metadata)."""
         await self._db.execute(
             "UPDATE jobs SET status = ?, doc = ?, meta = ? WHERE id = ?",
-            (record.status, json.dumps(record.doc), json.dumps(record.meta), record.id),
+            (record.status.value, document_json(record.doc), json.dumps(record.meta), record.id),
         )
         await self._db.commit()
 
@@ -184,18 +187,18 @@ class JobStore:
         async with self._db.execute(
             "SELECT COUNT(*) FROM jobs WHERE user_id = ? AND hub = ? AND grp = ? "
             f"AND project = ? AND backend = ? AND status NOT IN ({_FINAL_PLACEHOLDERS})",
-            (user_id, hub, group, project, backend, *sorted(FINAL_STATUSES)),
+            (user_id, hub, group, project, backend, *_FINAL),
         ) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def unfinished(self, status: str | None = None) -> list[JobRecord]:
+    async def unfinished(self, status: ApiJobStatus | None = None) -> list[JobRecord]:
         """Jobs not in a final state (optionally only ``status``), oldest first."""
         query = f"SELECT {_COLUMNS} FROM jobs WHERE status NOT IN ({_FINAL_PLACEHOLDERS})"
-        params: list[str] = sorted(FINAL_STATUSES)
+        params = list(_FINAL)
         if status is not None:
             query += " AND status = ?"
-            params.append(status)
+            params.append(status.value)
         async with self._db.execute(query + " ORDER BY created_at, id", params) as cursor:
             rows = await cursor.fetchall()
         return [_record(row) for row in rows]

@@ -14,8 +14,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from ibmq_async._core.dates import format_iso, utc_now
+
 from ._catalog import SnapshotRef
-from ._dates import format_iso, utc_now
 
 _MAX_CACHED_SIMULATORS = 6
 _simulators: OrderedDict[str, Any] = OrderedDict()

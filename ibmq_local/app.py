@@ -24,9 +24,10 @@ from .routes import ROUTERS
 logger = logging.getLogger(__name__)
 
 _HTTP_ERRORS = {
-    404: (ApiErrorCode.NOT_FOUND, "NOT_FOUND"),
-    405: (ApiErrorCode.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+    404: ApiErrorCode.NOT_FOUND,
+    405: ApiErrorCode.METHOD_NOT_ALLOWED,
 }
+"""Framework errors (unknown route, wrong method) answered with the protocol's own codes."""
 
 
 def create_app(
@@ -98,24 +99,23 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', '')}"
             for error in exc.errors()
         )
-        body = error_body(
-            400, ApiErrorCode.INVALID_REQUEST, "INVALID_REQUEST", f"Invalid request: {problems}"
-        )
-        return JSONResponse(body, status_code=400)
+        error = ApiError(ApiErrorCode.INVALID_REQUEST, f"Invalid request: {problems}")
+        return JSONResponse(error.body(), status_code=error.status_code)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, name = _HTTP_ERRORS.get(exc.status_code, (ApiErrorCode.INVALID_REQUEST, "HTTP_ERROR"))
-        body = error_body(exc.status_code, code, name, str(exc.detail))
+        code = _HTTP_ERRORS.get(exc.status_code)
+        if code is None:
+            # Any other framework status keeps its own number under a generic name.
+            body = error_body(
+                exc.status_code, ApiErrorCode.INVALID_REQUEST, "HTTP_ERROR", str(exc.detail)
+            )
+        else:
+            body = ApiError(code, str(exc.detail)).body()
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = error_body(
-            500,
-            ApiErrorCode.INTERNAL_ERROR,
-            "INTERNAL_ERROR",
-            "Internal error of the local service.",
-        )
-        return JSONResponse(body, status_code=500)
+        error = ApiError(ApiErrorCode.INTERNAL_ERROR, "Internal error of the local service.")
+        return JSONResponse(error.body(), status_code=error.status_code)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
+from .._job_document import JobOwner
 from .._state import ServiceState, get_state
 from ..config import ProjectMembership, UserConfig
 from ..errors import ApiError, ApiErrorCode
@@ -26,9 +27,7 @@ async def current_user(
     user = state.settings.user_by_id(user_id) if user_id else None
     if user is None:
         raise ApiError(
-            401,
             ApiErrorCode.AUTHORIZATION_REQUIRED,
-            "AUTHORIZATION_REQUIRED",
             "Authorization Required: missing or invalid X-Access-Token.",
         )
     return user
@@ -45,10 +44,10 @@ class ProjectScope:
     membership: ProjectMembership
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
+    def key(self) -> JobOwner:
         """``(user id, hub, group, project)``: the owner columns of a job."""
         m = self.membership
-        return (self.user.id, m.hub, m.group, m.project)
+        return JobOwner(self.user.id, m.hub, m.group, m.project)
 
 
 async def project_scope(
@@ -60,15 +59,11 @@ async def project_scope(
         return ProjectScope(user, membership)
     if state.settings.project_exists(hub, group, project):
         raise ApiError(
-            403,
             ApiErrorCode.PROJECT_ACCESS_DENIED,
-            "FORBIDDEN",
             f"You are not a member of {hub}/{group}/{project}.",
         )
     raise ApiError(
-        404,
         ApiErrorCode.PROJECT_NOT_FOUND,
-        "PROJECT_NOT_FOUND",
         f"Hub/group/project {hub}/{group}/{project} not found.",
     )
 

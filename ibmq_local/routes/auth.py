@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._dates import format_iso, utc_now
+from ibmq_async._core.dates import format_iso, utc_now
+
 from .._state import api_base_url, server_base_url
 from ..errors import ApiError, ApiErrorCode
 from ._deps import StateDep, UserDep
@@ -39,9 +40,7 @@ async def login_with_token(body: LoginRequest, state: StateDep) -> dict[str, Any
     """Exchange an API token for an access token (the response ``id``)."""
     user = state.settings.user_by_token(body.api_token)
     if user is None:
-        raise ApiError(
-            401, ApiErrorCode.LOGIN_FAILED, "LOGIN_FAILED", "Login failed: invalid API token."
-        )
+        raise ApiError(ApiErrorCode.LOGIN_FAILED, "Login failed: invalid API token.")
     access_token = secrets.token_urlsafe(48)
     await state.store.add_access_token(access_token, user.id)
     return {

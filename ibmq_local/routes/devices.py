@@ -21,9 +21,7 @@ def _json(body: bytes) -> Response:
 def _require_backend(catalog: BackendCatalog, name: str) -> dict[str, Any]:
     configuration = catalog.configuration(name)
     if configuration is None:
-        raise ApiError(
-            404, ApiErrorCode.DEVICE_NOT_FOUND, "DEVICE_NOT_FOUND", f"Device {name} not found."
-        )
+        raise ApiError(ApiErrorCode.DEVICE_NOT_FOUND, f"Device {name} not found.")
     return configuration
 
 
@@ -63,7 +61,7 @@ async def properties(
     try:
         where = parse_filter(filter_).where
     except FilterError as exc:
-        raise ApiError(400, ApiErrorCode.INVALID_FILTER, "INVALID_FILTER", str(exc)) from None
+        raise ApiError(ApiErrorCode.INVALID_FILTER, str(exc)) from None
     snapshot = catalog.properties(backend_name)
     if not snapshot or (where and not matches(snapshot, where)):
         return _json(b"{}")

@@ -7,9 +7,17 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from .._job_document import JobRecord, client_info, new_job_id, new_job_record
+from ibmq_async._core.models.job import (
+    CancelResponse,
+    DownloadUrl,
+    JobCreated,
+    JobCreateRequest,
+    JobStatusResponse,
+    UploadInfo,
+)
+
+from .._job_document import JobRecord, client_info, dump_document
 from .._loopback import FilterError, LoopbackFilter, apply_filter, parse_filter
 from .._state import ServiceState, server_base_url
 from .._store import QOBJ, RESULT
@@ -19,27 +27,6 @@ from ._deps import HGP_PREFIX, ProjectScope, ScopeDep, StateDep
 router = APIRouter(prefix=HGP_PREFIX + "/Jobs", tags=["jobs"])
 
 FilterParam = Annotated[str | None, Query(alias="filter")]
-
-
-class BackendRef(BaseModel):
-    """``{"name": <backend>}``."""
-
-    model_config = ConfigDict(extra="allow")
-
-    name: str
-
-
-class JobCreateRequest(BaseModel):
-    """Body of ``POST {hgp}/Jobs`` (protocol 3.1)."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    backend: BackendRef
-    allow_object_storage: bool | None = Field(default=None, alias="allowObjectStorage")
-    live_data_enabled: bool | None = Field(default=None, alias="liveDataEnabled")
-    name: str | None = None
-    tags: list[str] | None = None
-    experiment_tag: str | None = Field(default=None, alias="experimentTag")
 
 
 def _json(body: bytes) -> Response:
@@ -60,18 +47,23 @@ async def _job(state: ServiceState, scope: ProjectScope, job_id: str) -> JobReco
 
 
 def _document(state: ServiceState, record: JobRecord) -> dict[str, Any]:
-    document = dict(record.doc)
+    """The served document: the stored one, plus ``infoQueue`` while the job is queued."""
     info = state.scheduler.queue_info(record)
-    if info is not None:
-        document["infoQueue"] = info
-    return document
+    if info is None:
+        return dump_document(record.doc)
+    return dump_document(record.doc.model_copy(update={"info_queue": info}))
+
+
+def _wire(reply: JobCreated | JobStatusResponse | DownloadUrl | CancelResponse) -> dict[str, Any]:
+    """A reply model as JSON, optional fields absent when unset."""
+    return reply.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 async def _list(state: ServiceState, scope: ProjectScope, raw_filter: str | None) -> Response:
     try:
         flt = parse_filter(raw_filter)
     except FilterError as exc:
-        raise ApiError(400, ApiErrorCode.INVALID_FILTER, "INVALID_FILTER", str(exc)) from None
+        raise ApiError(ApiErrorCode.INVALID_FILTER, str(exc)) from None
     if not flt.order:
         flt = LoopbackFilter(flt.where, [("creationDate", True)], flt.limit, flt.skip, flt.fields)
     documents = await state.store.documents(*scope.key)
@@ -111,41 +103,17 @@ async def create_job(
     catalog = await state.loaded_catalog()
     backend = body.backend.name
     if catalog.configuration(backend) is None:
-        raise ApiError(
-            400, ApiErrorCode.DEVICE_NOT_FOUND, "DEVICE_NOT_FOUND", f"Backend {backend} not found."
-        )
-    async with state.scheduler.creation_lock:
-        limit = scope.membership.max_jobs
-        if limit >= 0:
-            await state.scheduler.expire_stale_uploads()
-            active = await state.store.count_unfinished(*scope.key, backend)
-            if active >= limit:
-                m = scope.membership
-                raise ApiError(
-                    400,
-                    ApiErrorCode.JOB_LIMIT_REACHED,
-                    "JOB_LIMIT_REACHED",
-                    f"You have reached the limit of {limit} concurrent jobs on backend "
-                    f"{backend} in {m.hub}/{m.group}/{m.project}",
-                )
-        user_id, hub, group, project = scope.key
-        record = new_job_record(
-            job_id=new_job_id(),
-            user_id=user_id,
-            hub=hub,
-            group=group,
-            project=project,
-            backend=backend,
-            created=state.scheduler.next_creation_time(),
-            name=body.name,
-            tags=body.tags,
-            experiment_tag=body.experiment_tag,
-            live_data_enabled=body.live_data_enabled,
-            client=client_info(x_qx_client_application),
-        )
-        await state.store.insert(record)
+        # Job creation answers an unknown backend with 400, not the code's own 404.
+        raise ApiError(ApiErrorCode.DEVICE_NOT_FOUND, f"Backend {backend} not found.", status=400)
+    record = await state.scheduler.create_job(
+        scope.key,
+        body,
+        max_jobs=scope.membership.max_jobs,
+        client=client_info(x_qx_client_application),
+    )
     upload_url = storage_url(request, state, "PUT", record.id, QOBJ)
-    return {**record.doc, "objectStorageInfo": {"uploadUrl": upload_url}}
+    created = JobCreated(id=record.id, object_storage_info=UploadInfo(upload_url=upload_url))
+    return {**dump_document(record.doc), **_wire(created)}
 
 
 @router.get("/{job_id}/v/1")
@@ -158,11 +126,8 @@ async def get_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, An
 async def get_job_status(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
     """``{"status", "infoQueue"?}``; ``infoQueue`` only while ``QUEUED``."""
     record = await _job(state, scope, job_id)
-    response: dict[str, Any] = {"status": record.status}
     info = state.scheduler.queue_info(record)
-    if info is not None:
-        response["infoQueue"] = info
-    return response
+    return _wire(JobStatusResponse(status=record.status, info_queue=info))
 
 
 @router.post("/{job_id}/jobDataUploaded")
@@ -171,10 +136,7 @@ async def job_data_uploaded(job_id: str, scope: ScopeDep, state: StateDep) -> di
     record = await _job(state, scope, job_id)
     if not await state.store.has_payload(job_id, QOBJ):
         raise ApiError(
-            400,
-            ApiErrorCode.JOB_DATA_NOT_UPLOADED,
-            "JOB_DATA_NOT_UPLOADED",
-            f"No data was uploaded for job {job_id}.",
+            ApiErrorCode.JOB_DATA_NOT_UPLOADED, f"No data was uploaded for job {job_id}."
         )
     record = await state.scheduler.upload_complete(record)
     return {"job": _document(state, record)}
@@ -188,12 +150,10 @@ async def result_download_url(
     record = await _job(state, scope, job_id)
     if not await state.store.has_payload(job_id, RESULT):
         raise ApiError(
-            400,
             ApiErrorCode.RESULT_NOT_AVAILABLE,
-            "RESULT_NOT_AVAILABLE",
             f"Job {job_id} has no result (status {record.status}).",
         )
-    return {"url": storage_url(request, state, "GET", job_id, RESULT)}
+    return _wire(DownloadUrl(url=storage_url(request, state, "GET", job_id, RESULT)))
 
 
 @router.post("/{job_id}/resultDownloaded")
@@ -211,12 +171,9 @@ async def job_download_url(
     await _job(state, scope, job_id)
     if not await state.store.has_payload(job_id, QOBJ):
         raise ApiError(
-            400,
-            ApiErrorCode.JOB_DATA_NOT_UPLOADED,
-            "JOB_DATA_NOT_UPLOADED",
-            f"No data was uploaded for job {job_id}.",
+            ApiErrorCode.JOB_DATA_NOT_UPLOADED, f"No data was uploaded for job {job_id}."
         )
-    return {"url": storage_url(request, state, "GET", job_id, QOBJ)}
+    return _wire(DownloadUrl(url=storage_url(request, state, "GET", job_id, QOBJ)))
 
 
 @router.post("/{job_id}/cancel")
@@ -227,12 +184,10 @@ async def cancel_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str,
         current = await state.store.get(job_id)
         status = current.status if current else record.status
         raise ApiError(
-            400,
             ApiErrorCode.JOB_NOT_CANCELLABLE,
-            "JOB_NOT_CANCELLABLE",
             f"Job {job_id} cannot be cancelled: it is already {status}.",
         )
-    return {"cancelled": True}
+    return _wire(CancelResponse(cancelled=True))
 
 
 @router.put("/{job_id}")
@@ -252,7 +207,7 @@ async def update_job(
     tags = body.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise invalid_request("'tags' must be a list of strings.")
-    await state.scheduler.update_document(job_id, body)
+    await state.scheduler.update_document(job_id, name=body.get("name"), tags=body.get("tags"))
     return body
 
 

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from .._job_document import CREATING
+from ibmq_async._core.statuses import ApiJobStatus
+
 from .._signing import EXPIRES_PARAM, SIGNATURE_PARAM, SignatureError
 from .._store import QOBJ, RESULT
 from ..errors import ApiError, ApiErrorCode, job_not_found
@@ -29,18 +30,13 @@ def _verify(
         state.signer.verify(method, key, expires, signature)
     except SignatureError as exc:
         if exc.expired:
-            raise ApiError(403, ApiErrorCode.URL_EXPIRED, "URL_EXPIRED", str(exc)) from None
-        raise ApiError(403, ApiErrorCode.SIGNATURE_INVALID, "SIGNATURE_INVALID", str(exc)) from None
+            raise ApiError(ApiErrorCode.URL_EXPIRED, str(exc)) from None
+        raise ApiError(ApiErrorCode.SIGNATURE_INVALID, str(exc)) from None
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    too_large = ApiError(
-        413,
-        ApiErrorCode.PAYLOAD_TOO_LARGE,
-        "PAYLOAD_TOO_LARGE",
-        f"Uploads are limited to {limit} bytes.",
-    )
+    too_large = ApiError(ApiErrorCode.PAYLOAD_TOO_LARGE, f"Uploads are limited to {limit} bytes.")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks = []
@@ -66,11 +62,9 @@ async def upload_qobj(
     record = await state.store.get(job_id)
     if record is None:
         raise job_not_found(job_id)
-    if record.status != CREATING:
+    if record.status != ApiJobStatus.CREATING:
         raise ApiError(
-            409,
             ApiErrorCode.JOB_DATA_ALREADY_SUBMITTED,
-            "JOB_DATA_ALREADY_SUBMITTED",
             f"The data of job {job_id} was already submitted (status {record.status}).",
         )
     body = await _read_limited(request, state.settings.max_upload_bytes)
