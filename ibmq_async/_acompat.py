@@ -18,6 +18,8 @@ import anyio.abc
 import anyio.to_thread
 from websockets.asyncio.client import ClientConnection, connect
 
+from ._core.models import BackendConfiguration
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncWebSocket",
+    "BackendBase",
     "Event",
     "Limiter",
     "TaskGroup",
@@ -47,6 +50,17 @@ async def start_local_service(data_dir: Path | None) -> LocalService:
     from ._local import embedded
 
     return await anyio.to_thread.run_sync(embedded, data_dir)
+
+
+class BackendBase:
+    """The base of the async backend: a plain class.
+
+    qiskit's ``BackendV2`` is a blocking interface, so only the blocking backend derives from
+    it (in ``_compat``); the async backend keeps the seed's awaitable surface.
+    """
+
+    def __init__(self, configuration: BackendConfiguration) -> None:
+        self._configuration = configuration
 
 
 Event = anyio.Event

@@ -10,6 +10,7 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.providers import Options
 from qiskit.transpiler import CouplingMap, InstructionDurations, Target
 
+from ._acompat import BackendBase
 from ._core.assemble import QobjAssemblyError, circuits_to_qobj
 from ._core.exceptions import (
     IBMQApiError,
@@ -42,7 +43,7 @@ from .job import AsyncIBMQJob
 logger = logging.getLogger(__name__)
 
 
-class AsyncIBMQBackend:
+class AsyncIBMQBackend(BackendBase):
     """A backend reachable through an IBM Quantum provider, with an awaitable API.
 
     The surface follows ``qiskit-ibmq-provider``'s ``IBMQBackend``: ``configuration()`` and
@@ -52,7 +53,7 @@ class AsyncIBMQBackend:
     """
 
     def __init__(self, configuration: BackendConfiguration, api: AsyncProjectApi) -> None:
-        self._configuration = configuration
+        super().__init__(configuration)
         self._api = api
         self._options = default_options(configuration)
         self._properties: BackendProperties | None = None
@@ -91,6 +92,11 @@ class AsyncIBMQBackend:
         if self._target is None:
             self._target = build_target(self._configuration, self._properties)
         return self._target
+
+    @property
+    def max_circuits(self) -> int | None:
+        """The most circuits one job may hold, or ``None`` when unlimited."""
+        return self._configuration.max_experiments
 
     @property
     def num_qubits(self) -> int:

@@ -14,7 +14,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from qiskit.providers import BackendV2, Options
 from websockets.sync.client import ClientConnection, connect
+
+from ibmq_async._core.models import BackendConfiguration
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from ibmq_local.service import LocalService
 
 __all__ = [
+    "BackendBase",
     "Event",
     "Limiter",
     "TaskGroup",
@@ -45,6 +49,38 @@ def start_local_service(data_dir: Path | None) -> LocalService:
     from ._local import embedded
 
     return embedded(data_dir)
+
+
+class BackendName(str):
+    """A backend name that is a string and can also be called.
+
+    qiskit's ``BackendV2`` reads ``backend.name`` as a string; the seed API calls
+    ``backend.name()``. Both work.
+    """
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
+
+
+class BackendBase(BackendV2):  # type: ignore[misc]  # qiskit is untyped
+    """The base of the blocking backend: qiskit's ``BackendV2``, so that ``transpile``,
+    preset pass managers and the primitives accept it."""
+
+    def __init__(self, configuration: BackendConfiguration) -> None:
+        super().__init__(
+            name=BackendName(configuration.backend_name),
+            description=getattr(configuration, "description", None),
+            online_date=configuration.online_date,
+            backend_version=configuration.backend_version,
+        )
+        self._configuration = configuration
+
+    @classmethod
+    def _default_options(cls) -> Options:
+        # The real defaults depend on the configuration; the subclass sets them.
+        return Options()
 
 
 Event = threading.Event

@@ -39,13 +39,14 @@ from ibmq_async._core.run_options import (
 from ibmq_async._core.target import build_target
 from ibmq_async._core.validate import JobValidationError, validate_qobj
 
+from ._compat import BackendBase
 from ._rest import ProjectApi
 from .job import IBMQJob
 
 logger = logging.getLogger(__name__)
 
 
-class IBMQBackend:
+class IBMQBackend(BackendBase):
     """A backend reachable through an IBM Quantum provider, with a blocking API.
 
     The surface follows ``qiskit-ibmq-provider``'s ``IBMQBackend``: ``configuration()`` and
@@ -55,7 +56,7 @@ class IBMQBackend:
     """
 
     def __init__(self, configuration: BackendConfiguration, api: ProjectApi) -> None:
-        self._configuration = configuration
+        super().__init__(configuration)
         self._api = api
         self._options = default_options(configuration)
         self._properties: BackendProperties | None = None
@@ -94,6 +95,11 @@ class IBMQBackend:
         if self._target is None:
             self._target = build_target(self._configuration, self._properties)
         return self._target
+
+    @property
+    def max_circuits(self) -> int | None:
+        """The most circuits one job may hold, or ``None`` when unlimited."""
+        return self._configuration.max_experiments
 
     @property
     def num_qubits(self) -> int:

@@ -49,9 +49,12 @@ async def test_task_group_raises_the_failures_together() -> None:
     async def fail() -> None:
         raise ValueError("boom")
 
-    with pytest.raises(ExceptionGroup) as failed:
+    async def run_group() -> None:
         async with TaskGroup() as group:
             group.start_soon(fail)
+
+    with pytest.raises(ExceptionGroup) as failed:
+        await run_group()
     assert isinstance(failed.value.exceptions[0], ValueError)
 
 

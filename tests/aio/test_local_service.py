@@ -198,3 +198,33 @@ async def test_cancel_a_queued_job(provider: AsyncAccountProvider) -> None:
     await first.wait_for_final_state(timeout=120)
     with pytest.raises(IBMQJobApiError):
         await second.cancel()  # already final
+
+
+# unasync: async-only
+def test_the_async_backend_is_no_blocking_qiskit_backend(provider: AsyncAccountProvider) -> None:
+    from qiskit.providers import BackendV2
+
+    backend = provider.get_backend("ibmq_manila")
+    assert not isinstance(backend, BackendV2)
+    assert backend.name() == "ibmq_manila" and backend.max_circuits == 300
+
+
+# unasync: end
+# unasync: sync-only
+# def test_the_blocking_backend_is_a_qiskit_backend_v2(provider: AccountProvider) -> None:
+#     from qiskit.providers import BackendV2
+#     from qiskit.transpiler import generate_preset_pass_manager
+#
+#     backend = provider.get_backend("ibmq_manila")
+#     assert isinstance(backend, BackendV2)
+#     assert backend.name == "ibmq_manila" and backend.name() == "ibmq_manila"
+#     assert backend.max_circuits == 300 and backend.num_qubits == 5
+#     assert backend.backend_version == backend.configuration().backend_version
+#     circuit = QuantumCircuit(2, 2)
+#     circuit.h(0)
+#     circuit.cx(0, 1)
+#     circuit.measure([0, 1], [0, 1])
+#     compiled = generate_preset_pass_manager(1, backend=backend).run(circuit)
+#     assert set(compiled.count_ops()) <= {*backend.operation_names, "barrier"}
+#     assert backend.options.shots == 4000
+# unasync: end

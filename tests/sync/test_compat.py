@@ -51,9 +51,12 @@ def test_task_group_raises_the_failures_together() -> None:
     def fail() -> None:
         raise ValueError("boom")
 
-    with pytest.raises(ExceptionGroup) as failed:
+    def run_group() -> None:
         with TaskGroup() as group:
             group.start_soon(fail)
+
+    with pytest.raises(ExceptionGroup) as failed:
+        run_group()
     assert isinstance(failed.value.exceptions[0], ValueError)
 
 

@@ -56,7 +56,9 @@ def _project(root: Path) -> Path:
         "ibmq_async/_core/__init__.py": '"""The core."""\n',
         "ibmq_async/_core/paths.py": 'def url() -> str:\n    return "x"\n',
         "ibmq_async/fresh.py": FRESH,
-        "ibmq_sync/_compat.py": "# Hand-written: twin\ndef sleep(seconds: float) -> None:\n    pass\n",
+        "ibmq_sync/_compat.py": (
+            "# Hand-written: twin\ndef sleep(seconds: float) -> None:\n    pass\n"
+        ),
         "tests/aio/test_fresh.py": (
             "from ibmq_async.fresh import AsyncFetcher\n\n\n"
             "async def test_fetch() -> None:\n    assert await AsyncFetcher().fetch()\n"
@@ -109,9 +111,7 @@ def test_check_fails_on_drift_and_on_files_without_source(
 def test_check_fails_on_async_code_in_the_core(unasync: ModuleType, tmp_path: Path) -> None:
     root = _project(tmp_path)
     unasync.run(root, check=False)
-    (root / "ibmq_async" / "_core" / "io.py").write_text(
-        "async def fetch() -> None:\n    pass\n"
-    )
+    (root / "ibmq_async" / "_core" / "io.py").write_text("async def fetch() -> None:\n    pass\n")
     problems = unasync.run(root, check=True)
     assert any(p.startswith("ibmq_async/_core/io.py:1: async code in the core") for p in problems)
 
@@ -123,7 +123,9 @@ def test_check_fails_on_async_wording_in_generated_text(
     source = root / "ibmq_async" / "fresh.py"
     source.write_text(source.read_text().replace('"""The page."""', '"""An awaitable page."""'))
     problems = unasync.run(root, check=False)
-    assert any("still says 'awaitable'" in p and p.startswith("ibmq_sync/fresh.py:") for p in problems)
+    assert any(
+        "still says 'awaitable'" in p and p.startswith("ibmq_sync/fresh.py:") for p in problems
+    )
 
 
 def test_hand_written_modules_need_their_header(unasync: ModuleType, tmp_path: Path) -> None:
