@@ -10,42 +10,13 @@ Start with the account factory::
     counts = (await job.result()).get_counts()
 """
 
-from . import models
+from . import exceptions, models
 from ._core.defaults import QX_AUTH_URL, Timeouts
 from ._core.endpoints import HubGroupProject
 from ._core.retry import RetryPolicy
 from .account import AsyncIBMQ, AsyncIBMQFactory
 from .backend import AsyncIBMQBackend, AsyncIBMQSimulator
-from .exceptions import (
-    IBMQAccountApiCredentialsError,
-    IBMQAccountApiError,
-    IBMQAccountApiProtocolError,
-    IBMQAccountCredentialsInvalidToken,
-    IBMQAccountCredentialsInvalidUrl,
-    IBMQAccountCredentialsNotFound,
-    IBMQAccountError,
-    IBMQApiCredentialsError,
-    IBMQApiError,
-    IBMQApiProtocolError,
-    IBMQBackendApiCredentialsError,
-    IBMQBackendApiError,
-    IBMQBackendApiProtocolError,
-    IBMQBackendError,
-    IBMQBackendJobLimitError,
-    IBMQBackendNotFoundError,
-    IBMQBackendValueError,
-    IBMQError,
-    IBMQJobApiCredentialsError,
-    IBMQJobApiError,
-    IBMQJobApiProtocolError,
-    IBMQJobError,
-    IBMQJobFailureError,
-    IBMQJobInvalidStateError,
-    IBMQJobTimeoutError,
-    IBMQLocalServiceError,
-    IBMQProviderError,
-    RequestsApiError,
-)
+from .exceptions import *  # noqa: F403
 from .job import AsyncIBMQJob
 from .provider import AsyncAccountProvider
 
@@ -58,35 +29,8 @@ __all__ = [
     "AsyncIBMQJob",
     "AsyncIBMQSimulator",
     "HubGroupProject",
-    "IBMQAccountApiCredentialsError",
-    "IBMQAccountApiError",
-    "IBMQAccountApiProtocolError",
-    "IBMQAccountCredentialsInvalidToken",
-    "IBMQAccountCredentialsInvalidUrl",
-    "IBMQAccountCredentialsNotFound",
-    "IBMQAccountError",
-    "IBMQApiCredentialsError",
-    "IBMQApiError",
-    "IBMQApiProtocolError",
-    "IBMQBackendApiCredentialsError",
-    "IBMQBackendApiError",
-    "IBMQBackendApiProtocolError",
-    "IBMQBackendError",
-    "IBMQBackendJobLimitError",
-    "IBMQBackendNotFoundError",
-    "IBMQBackendValueError",
-    "IBMQError",
-    "IBMQJobApiCredentialsError",
-    "IBMQJobApiError",
-    "IBMQJobApiProtocolError",
-    "IBMQJobError",
-    "IBMQJobFailureError",
-    "IBMQJobInvalidStateError",
-    "IBMQJobTimeoutError",
-    "IBMQLocalServiceError",
-    "IBMQProviderError",
-    "RequestsApiError",
     "RetryPolicy",
     "Timeouts",
     "models",
 ]
+__all__ += exceptions.__all__

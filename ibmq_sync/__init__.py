@@ -16,39 +16,10 @@ from ibmq_async._core.defaults import QX_AUTH_URL, Timeouts
 from ibmq_async._core.endpoints import HubGroupProject
 from ibmq_async._core.retry import RetryPolicy
 
-from . import models
+from . import exceptions, models
 from .account import IBMQ, IBMQFactory
 from .backend import IBMQBackend, IBMQSimulator
-from .exceptions import (
-    IBMQAccountApiCredentialsError,
-    IBMQAccountApiError,
-    IBMQAccountApiProtocolError,
-    IBMQAccountCredentialsInvalidToken,
-    IBMQAccountCredentialsInvalidUrl,
-    IBMQAccountCredentialsNotFound,
-    IBMQAccountError,
-    IBMQApiCredentialsError,
-    IBMQApiError,
-    IBMQApiProtocolError,
-    IBMQBackendApiCredentialsError,
-    IBMQBackendApiError,
-    IBMQBackendApiProtocolError,
-    IBMQBackendError,
-    IBMQBackendJobLimitError,
-    IBMQBackendNotFoundError,
-    IBMQBackendValueError,
-    IBMQError,
-    IBMQJobApiCredentialsError,
-    IBMQJobApiError,
-    IBMQJobApiProtocolError,
-    IBMQJobError,
-    IBMQJobFailureError,
-    IBMQJobInvalidStateError,
-    IBMQJobTimeoutError,
-    IBMQLocalServiceError,
-    IBMQProviderError,
-    RequestsApiError,
-)
+from .exceptions import *  # noqa: F403
 from .job import IBMQJob
 from .provider import AccountProvider
 
@@ -57,39 +28,12 @@ __all__ = [
     "QX_AUTH_URL",
     "AccountProvider",
     "HubGroupProject",
-    "IBMQAccountApiCredentialsError",
-    "IBMQAccountApiError",
-    "IBMQAccountApiProtocolError",
-    "IBMQAccountCredentialsInvalidToken",
-    "IBMQAccountCredentialsInvalidUrl",
-    "IBMQAccountCredentialsNotFound",
-    "IBMQAccountError",
-    "IBMQApiCredentialsError",
-    "IBMQApiError",
-    "IBMQApiProtocolError",
     "IBMQBackend",
-    "IBMQBackendApiCredentialsError",
-    "IBMQBackendApiError",
-    "IBMQBackendApiProtocolError",
-    "IBMQBackendError",
-    "IBMQBackendJobLimitError",
-    "IBMQBackendNotFoundError",
-    "IBMQBackendValueError",
-    "IBMQError",
     "IBMQFactory",
     "IBMQJob",
-    "IBMQJobApiCredentialsError",
-    "IBMQJobApiError",
-    "IBMQJobApiProtocolError",
-    "IBMQJobError",
-    "IBMQJobFailureError",
-    "IBMQJobInvalidStateError",
-    "IBMQJobTimeoutError",
-    "IBMQLocalServiceError",
-    "IBMQProviderError",
     "IBMQSimulator",
-    "RequestsApiError",
     "RetryPolicy",
     "Timeouts",
     "models",
 ]
+__all__ += exceptions.__all__
