@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 from qiskit.circuit import QuantumCircuit
-from qiskit.providers import Options
+from qiskit.providers import JobStatus, Options
 from qiskit.transpiler import CouplingMap, InstructionDurations, Target
 
 from ._acompat import BackendBase
@@ -17,6 +18,7 @@ from ._core.exceptions import (
     IBMQBackendError,
     IBMQBackendValueError,
 )
+from ._core.job_filters import ACTIVE_STATUSES, PAGE_SIZE, JobsCursor, jobs_where
 from ._core.models import (
     BackendConfiguration,
     BackendJobLimit,
@@ -30,6 +32,7 @@ from ._core.models import (
 from ._core.run_options import (
     check_circuits,
     check_option_values,
+    check_share_level,
     check_tags,
     default_options,
     merge_options,
@@ -169,10 +172,128 @@ class AsyncIBMQBackend(BackendBase):
         """How many more jobs can be submitted now, or ``None`` when unlimited."""
         return (await self.job_limit()).remaining_jobs
 
+    async def jobs(
+        self,
+        limit: int | None = 10,
+        skip: int = 0,
+        status: JobStatus | str | list[JobStatus | str] | None = None,
+        job_name: str | None = None,
+        start_datetime: datetime | None = None,
+        end_datetime: datetime | None = None,
+        job_tags: list[str] | None = None,
+        job_tags_operator: str = "OR",
+        experiment_id: str | None = None,
+        descending: bool = True,
+        db_filter: dict[str, Any] | None = None,
+    ) -> list[AsyncIBMQJob]:
+        """Jobs submitted to this backend, newest first unless ``descending`` is false.
+
+        Args:
+            limit: how many jobs at most; ``None`` (or 0) for all of them.
+            skip: how many matching jobs to leave out first.
+            status: one status (a ``JobStatus`` or its name) or a list of them.
+            job_name: a regular expression the job name must match.
+            start_datetime: only jobs created at or after this time (naive: local time).
+            end_datetime: only jobs created at or before this time (naive: local time).
+            job_tags: only jobs with these tags.
+            job_tags_operator: ``"OR"``: any of the tags; ``"AND"``: all of them.
+            experiment_id: only jobs of this experiment.
+            descending: newest first.
+            db_filter: a LoopBack ``where`` filter, merged with the arguments above.
+
+        Raises:
+            IBMQBackendValueError: an argument is invalid; nothing was sent.
+            IBMQBackendApiError: the server failed a request.
+        """
+        found = []
+        async for job in self.iter_jobs(
+            limit=limit,
+            skip=skip,
+            status=status,
+            job_name=job_name,
+            start_datetime=start_datetime,
+            end_datetime=end_datetime,
+            job_tags=job_tags,
+            job_tags_operator=job_tags_operator,
+            experiment_id=experiment_id,
+            descending=descending,
+            db_filter=db_filter,
+        ):
+            found.append(job)
+        return found
+
+    async def iter_jobs(
+        self,
+        limit: int | None = None,
+        skip: int = 0,
+        status: JobStatus | str | list[JobStatus | str] | None = None,
+        job_name: str | None = None,
+        start_datetime: datetime | None = None,
+        end_datetime: datetime | None = None,
+        job_tags: list[str] | None = None,
+        job_tags_operator: str = "OR",
+        experiment_id: str | None = None,
+        descending: bool = True,
+        db_filter: dict[str, Any] | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> AsyncIterator[AsyncIBMQJob]:
+        """Like :meth:`jobs`, but fetches ``page_size`` jobs at a time as the caller walks on,
+        so any number of jobs can be walked with flat memory. Every job is listed once."""
+        where = jobs_where(
+            backend_name=self.name(),
+            status=status,
+            job_name=job_name,
+            start_datetime=start_datetime,
+            end_datetime=end_datetime,
+            job_tags=job_tags,
+            job_tags_operator=job_tags_operator,
+            experiment_id=experiment_id,
+            db_filter=db_filter,
+        )
+        cursor = JobsCursor(
+            where, limit=limit, skip=skip, descending=descending, page_size=page_size
+        )
+        wanted = cursor.limit
+        while (page_filter := cursor.next_filter()) is not None:
+            page = await self._api.jobs(page_filter)
+            cursor.advance(page.keys)
+            for document in page.documents:
+                if wanted is not None:
+                    if wanted == 0:
+                        return
+                    wanted -= 1
+                yield AsyncIBMQJob(self, self._api, document)
+
+    async def active_jobs(self, limit: int | None = 10) -> list[AsyncIBMQJob]:
+        """Jobs on this backend that are not final yet (initializing, validating, queued or
+        running), newest first."""
+        return await self.jobs(limit=limit, status=list(ACTIVE_STATUSES))
+
+    async def retrieve_job(self, job_id: str) -> AsyncIBMQJob:
+        """The job with this id, which must have been submitted to this backend.
+
+        Raises:
+            IBMQBackendValueError: ``job_id`` is not a non-empty string; nothing was sent.
+            IBMQBackendError: the job belongs to another backend.
+            IBMQBackendApiError: the server failed the request (e.g. no such job).
+        """
+        if not isinstance(job_id, str) or not job_id:
+            raise IBMQBackendValueError(f"job_id must be a non-empty string, not {job_id!r}.")
+        document = await self._api.job_get(job_id, retrieving=True)
+        owner = document.backend.name if document.backend is not None else None
+        if owner != self.name():
+            raise IBMQBackendError(
+                f"Job {job_id} belongs to another backend than the one queried. The query was "
+                f"made on backend {self.name()}, but the job actually belongs to backend "
+                f"{owner}."
+            )
+        return AsyncIBMQJob(self, self._api, document)
+
     async def run(
         self,
         circuits: QuantumCircuit | list[QuantumCircuit],
         job_name: str | None = None,
+        job_share_level: str | None = None,
         job_tags: list[str] | None = None,
         experiment_id: str | None = None,
         header: dict[str, Any] | None = None,
@@ -196,6 +317,8 @@ class AsyncIBMQBackend(BackendBase):
         Args:
             circuits: one circuit or a list of them.
             job_name: a name for the job.
+            job_share_level: who may see the job: ``global``, ``hub``, ``group``,
+                ``project`` or ``none``.
             job_tags: tags for the job (a list of strings).
             experiment_id: the experiment id the job belongs to.
             header: user data attached to the Qobj header and echoed in the result.
@@ -219,6 +342,7 @@ class AsyncIBMQBackend(BackendBase):
             IBMQBackendApiError: the API failed the submission.
         """
         tags = check_tags(job_tags)
+        share_level = check_share_level(job_share_level)
         items = check_circuits(circuits)
         options = merge_options(
             self._configuration,
@@ -251,6 +375,7 @@ class AsyncIBMQBackend(BackendBase):
             name=job_name,
             tags=tags,
             experiment_tag=experiment_id,
+            share_level=share_level,
         )
         return await self._submit(request, wire)
 
@@ -288,7 +413,7 @@ class AsyncIBMQBackend(BackendBase):
             raise
         if document.error is not None:
             raise IBMQBackendError(f"Error submitting job: {document.error.describe()}")
-        return AsyncIBMQJob(self, self._api, document)
+        return AsyncIBMQJob(self, self._api, document, qobj)
 
     async def _cancel_quietly(self, job_id: str) -> None:
         """Cancel a half-submitted job so it does not linger as a phantom."""

@@ -20,8 +20,8 @@ from ._core.exceptions import (
     IBMQJobInvalidStateError,
     IBMQJobTimeoutError,
 )
-from ._core.jobs import failed_experiments, failure_summary, poll_schedule
-from ._core.models import ApiJobStatus, JobDocument, QueueInfo
+from ._core.jobs import failed_experiments, failure_summary, new_tags, poll_schedule
+from ._core.models import ApiJobStatus, BackendProperties, JobDocument, QueueInfo
 from ._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
 from ._rest import AsyncProjectApi
 
@@ -42,7 +42,11 @@ class AsyncIBMQJob:
     """
 
     def __init__(
-        self, backend: AsyncIBMQBackend, api: AsyncProjectApi, document: JobDocument
+        self,
+        backend: AsyncIBMQBackend,
+        api: AsyncProjectApi,
+        document: JobDocument,
+        qobj: dict[str, Any] | None = None,
     ) -> None:
         self._backend = backend
         self._api = api
@@ -50,6 +54,7 @@ class AsyncIBMQJob:
         self._status = document.status
         self._queue_info = document.info_queue
         self._result: Result | None = None
+        self._qobj: dict[str, Any] | None = qobj
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.job_id()} {self._status.value}>"
@@ -81,6 +86,108 @@ class AsyncIBMQJob:
     def document(self) -> JobDocument:
         """The last job document received from the server."""
         return self._document
+
+    @property
+    def client_version(self) -> dict[str, str]:
+        """``{client name: version}`` of the client that submitted the job (``clientInfo``)."""
+        info = self._document.client_info or {}
+        name, version = str(info.get("name", "")), str(info.get("version", ""))
+        if not name:
+            return {}
+        if name.startswith("qiskit"):
+            return dict(zip(name.split(","), version.split(","), strict=False))
+        return {name: version}
+
+    @property
+    def experiment_id(self) -> str | None:
+        """The experiment id the job belongs to (``experimentTag``), if any."""
+        return self._document.experiment_tag
+
+    def share_level(self) -> str:
+        """Who may see the job: ``global``, ``hub``, ``group``, ``project`` or ``none``."""
+        return self._document.share_level or "none"
+
+    def submit(self) -> None:
+        """Not supported: jobs are submitted by ``backend.run()``."""
+        raise NotImplementedError(
+            "job.submit() is not supported. Please use IBMQBackend.run() to submit a job."
+        )
+
+    async def time_per_step(self) -> dict[str, datetime] | None:
+        """When the job entered each step, in local time; ``None`` if not known yet.
+
+        Asks the server when the job is not final or the steps are missing.
+        """
+        if not self._document.time_per_step or self._status not in FINAL_API_STATUSES:
+            await self.refresh()
+        steps = self._document.time_per_step
+        if not steps:
+            return None
+        return {step: moment.astimezone() for step, moment in steps.items()}
+
+    async def scheduling_mode(self) -> str | None:
+        """How the job is scheduled (``fairshare`` or ``dedicated``), if known."""
+        if self._document.run_mode is None:
+            await self.refresh()
+            if self._document.run_mode is None and to_job_status(self._status) in (
+                JobStatus.RUNNING,
+                JobStatus.DONE,
+            ):
+                return "fairshare"
+        return self._document.run_mode
+
+    async def update_name(self, name: str) -> str | None:
+        """Give the job a new name; return it.
+
+        Raises:
+            IBMQJobInvalidStateError: ``name`` is not a string (nothing is sent).
+            IBMQJobApiError: the server did not update the name.
+        """
+        if not isinstance(name, str):
+            raise IBMQJobInvalidStateError(f"'{name!r}' is not a valid job name: use a string.")
+        await self._api.job_update(self.job_id(), {"name": name})
+        self._document = self._document.model_copy(update={"name": name})
+        return self._document.name
+
+    async def update_tags(
+        self,
+        replacement_tags: list[str] | None = None,
+        additional_tags: list[str] | None = None,
+        removal_tags: list[str] | None = None,
+    ) -> list[str]:
+        """Replace, add and remove tags, in that order; return the job's new tags.
+
+        Tags that start with ``ibmq_jobset_`` belong to a job set and are always kept.
+
+        Raises:
+            IBMQJobInvalidStateError: no argument, or one that is not a list of strings
+                (nothing is sent).
+            IBMQJobApiError: the server did not update the tags.
+        """
+        tags = new_tags(self.tags(), replacement_tags, additional_tags, removal_tags)
+        await self._api.job_update(self.job_id(), {"tags": tags})
+        self._document = self._document.model_copy(update={"tags": tags})
+        return self.tags()
+
+    async def properties(self) -> BackendProperties | None:
+        """The calibration of the backend the job ran with, or ``None``."""
+        return await self._api.job_properties(self.job_id())
+
+    async def _job_qobj(self) -> dict[str, Any]:
+        if self._qobj is None:
+            url = await self._api.job_qobj_url(self.job_id())
+            self._qobj = await self._api.job_qobj(self.job_id(), url)
+        return self._qobj
+
+    async def backend_options(self) -> dict[str, Any]:
+        """The run options the job was submitted with (the Qobj config)."""
+        config = (await self._job_qobj()).get("config")
+        return dict(config) if isinstance(config, dict) else {}
+
+    async def header(self) -> dict[str, Any]:
+        """The user header the job was submitted with (the Qobj header)."""
+        header = (await self._job_qobj()).get("header")
+        return dict(header) if isinstance(header, dict) else {}
 
     async def refresh(self) -> None:
         """Fetch the full job document again (``GET {job}/v/1``).

@@ -25,11 +25,17 @@ from ibmq_async._core.endpoints import (
     JOB_CREATE,
     JOB_DATA_UPLOADED,
     JOB_GET,
+    JOB_PROPERTIES,
+    JOB_QOBJ,
+    JOB_QOBJ_URL,
     JOB_RESULT,
     JOB_RESULT_DOWNLOADED,
     JOB_RESULT_URL,
+    JOB_RETRIEVE,
     JOB_STATUS,
+    JOB_UPDATE,
     JOB_UPLOAD,
+    JOBS,
     LOGIN,
     USER_INFO,
     VERSION,
@@ -57,6 +63,7 @@ from ibmq_async._core.models import (
     PulseDefaults,
     UserInfo,
 )
+from ibmq_async._core.replies import JobsPage
 
 from ._session import Session
 
@@ -191,11 +198,23 @@ class ProjectApi:
         payload = _send(self._session, JOB_DATA_UPLOADED, url, context)
         return replies.uploaded_job(payload, JOB_DATA_UPLOADED.family, context)
 
-    def job_get(self, job_id: str) -> JobDocument:
-        """``GET {job}/v/1``: the full job document."""
-        context = JOB_GET.context.format(job=job_id)
-        payload = _send(self._session, JOB_GET, self._paths.job(job_id, "v/1"), context)
-        return replies.parse(JobDocument, payload, JOB_GET.family, context)
+    def jobs(self, page_filter: dict[str, Any]) -> JobsPage:
+        """``GET {hgp}/Jobs/status/v/1?filter=``: one page of a job listing."""
+        context = JOBS.context
+        params = {"filter": json.dumps(page_filter)}
+        payload = _send(self._session, JOBS, self._paths.jobs_status_list, context, params=params)
+        return replies.jobs_page(payload, JOBS.family, context)
+
+    def job_get(self, job_id: str, *, retrieving: bool = False) -> JobDocument:
+        """``GET {job}/v/1``: the full job document.
+
+        ``retrieving`` is for a job not yet in hand (``retrieve_job``): its failures are
+        backend errors, as the seed API documents.
+        """
+        endpoint = JOB_RETRIEVE if retrieving else JOB_GET
+        context = endpoint.context.format(job=job_id)
+        payload = _send(self._session, endpoint, self._paths.job(job_id, "v/1"), context)
+        return replies.parse(JobDocument, payload, endpoint.family, context)
 
     def job_status(self, job_id: str) -> JobStatusResponse:
         """``GET {job}/status/v/1``: the job's status and, while queued, its queue info."""
@@ -228,3 +247,30 @@ class ProjectApi:
         context = JOB_CANCEL.context.format(job=job_id)
         payload = _send(self._session, JOB_CANCEL, self._paths.job(job_id, "cancel"), context)
         return replies.cancelled(payload, JOB_CANCEL.family, context)
+
+    def job_update(self, job_id: str, changes: dict[str, Any]) -> None:
+        """``PUT {job}``: replace the job's ``name`` or ``tags``; the reply must echo them."""
+        context = JOB_UPDATE.context.format(job=job_id)
+        url = self._paths.job(job_id)
+        payload = _send(self._session, JOB_UPDATE, url, context, body=changes)
+        replies.updated(payload, changes, JOB_UPDATE.family, context)
+
+    def job_qobj_url(self, job_id: str) -> str:
+        """``GET {job}/jobDownloadUrl``: the presigned URL of the uploaded Qobj."""
+        context = JOB_QOBJ_URL.context.format(job=job_id)
+        url = self._paths.job(job_id, "jobDownloadUrl")
+        payload = _send(self._session, JOB_QOBJ_URL, url, context)
+        return replies.parse(DownloadUrl, payload, JOB_QOBJ_URL.family, context).url
+
+    def job_qobj(self, job_id: str, url: str) -> dict[str, Any]:
+        """``GET`` the Qobj, exactly as uploaded, from its presigned URL."""
+        context = JOB_QOBJ.context.format(job=job_id)
+        payload = _send(self._session, JOB_QOBJ, url, context)
+        return replies.qobj(payload, JOB_QOBJ.family, context)
+
+    def job_properties(self, job_id: str) -> BackendProperties | None:
+        """``GET {job}/properties``: the calibration the job ran with, or ``None``."""
+        context = JOB_PROPERTIES.context.format(job=job_id)
+        url = self._paths.job(job_id, "properties")
+        payload = _send(self._session, JOB_PROPERTIES, url, context)
+        return replies.optional(BackendProperties, payload, JOB_PROPERTIES.family, context)

@@ -127,6 +127,8 @@ BACKEND_JOB_LIMIT = Endpoint("GET", BACKEND, "Unable to get the job limit of {ba
 JOB_CREATE = Endpoint("POST", BACKEND, "Error submitting job", idempotent=False)
 JOB_UPLOAD = Endpoint("PUT", BACKEND, "Error submitting job", authenticated=False, storage=True)
 JOB_DATA_UPLOADED = Endpoint("POST", BACKEND, "Error submitting job")
+JOBS = Endpoint("GET", BACKEND, "Unable to list jobs")
+JOB_RETRIEVE = Endpoint("GET", BACKEND, "Failed to get job {job}")
 JOB_GET = Endpoint("GET", JOB, "Unable to refresh job {job}")
 JOB_STATUS = Endpoint("GET", JOB, "Error checking the status of job {job}")
 JOB_RESULT_URL = Endpoint("GET", JOB, "Unable to download the result of job {job}")
@@ -139,3 +141,13 @@ JOB_RESULT = Endpoint(
 )
 JOB_RESULT_DOWNLOADED = Endpoint("POST", JOB, "Unable to acknowledge the result of job {job}")
 JOB_CANCEL = Endpoint("POST", JOB, "Unable to cancel job {job}")
+JOB_UPDATE = Endpoint("PUT", JOB, "Unable to update job {job}")
+JOB_QOBJ_URL = Endpoint("GET", JOB, "Unable to download the job data of job {job}")
+JOB_QOBJ = Endpoint(
+    "GET",
+    JOB,
+    "Unable to download the job data of job {job}",
+    authenticated=False,
+    storage=True,
+)
+JOB_PROPERTIES = Endpoint("GET", JOB, "Unable to get the properties of job {job}")

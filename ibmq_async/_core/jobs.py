@@ -6,6 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from .defaults import FIRST_POLL, POLL_GROWTH
+from .exceptions import IBMQJobInvalidStateError
+
+JOB_SET_TAG_PREFIX = "ibmq_jobset_"
+"""Tags of this prefix tie a job to its job set: updates never drop them."""
 
 
 def poll_schedule(wait: float) -> Iterator[float]:
@@ -34,3 +38,36 @@ def failure_summary(job_id: str, message: str | None) -> str:
     if message and "\n" in message:
         message = "Use job.error_message() to get more details."
     return f"Unable to retrieve result for job {job_id}. Job has failed: {message}"
+
+
+def _tag_list(value: Any, name: str) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise IBMQJobInvalidStateError(f"{name} must be a list of strings, not {value!r}.")
+    return list(value)
+
+
+def new_tags(
+    current: list[str], replacement: Any = None, additional: Any = None, removal: Any = None
+) -> list[str]:
+    """A job's tags after ``update_tags``: replace, then add, then remove (protocol.md 4.9).
+
+    Job-set tags (``ibmq_jobset_...``) are kept whatever the arguments say.
+
+    Raises:
+        IBMQJobInvalidStateError: no change was asked for, or an argument is not a list of
+            strings.
+    """
+    replace = _tag_list(replacement, "replacement_tags")
+    add = _tag_list(additional, "additional_tags")
+    remove = _tag_list(removal, "removal_tags")
+    if replace is None and add is None and remove is None:
+        raise IBMQJobInvalidStateError(
+            "update_tags() needs replacement_tags, additional_tags or removal_tags."
+        )
+    kept = [tag for tag in current if tag.startswith(JOB_SET_TAG_PREFIX)]
+    tags = [*kept, *(replace if replace is not None else current)]
+    tags += add or []
+    dropped = {tag for tag in remove or [] if not tag.startswith(JOB_SET_TAG_PREFIX)}
+    return list(dict.fromkeys(tag for tag in tags if tag not in dropped))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -151,3 +152,58 @@ def properties(
     if isinstance(payload, dict) and payload:
         payload = {**payload, "backend_name": backend}
     return optional(BackendProperties, payload, family, context)
+
+
+@dataclass(frozen=True)
+class JobsPage:
+    """A page of a job listing: the documents that parsed, and the ``(id, creationDate)`` of
+    every item received, for the keyset cursor (dates verbatim, as the server wrote them)."""
+
+    documents: list[JobDocument]
+    keys: list[tuple[str, str]]
+
+
+def jobs_page(payload: Any, family: ErrorFamily, context: str) -> JobsPage:
+    """``GET {hgp}/Jobs/status/v/1``: a list of job documents.
+
+    A malformed document is skipped with a warning, as the legacy client did; an item without
+    ``id`` and ``creationDate``, or a reply that is not a list, is an error, since paging cannot
+    go on from it.
+    """
+    if not isinstance(payload, list):
+        raise protocol_error(family, context, f"expected a list, got {type(payload).__name__}")
+    documents: list[JobDocument] = []
+    keys: list[tuple[str, str]] = []
+    for index, raw in enumerate(payload):
+        job_id = raw.get("id") if isinstance(raw, dict) else None
+        created = raw.get("creationDate") if isinstance(raw, dict) else None
+        if not isinstance(job_id, str) or not isinstance(created, str):
+            raise protocol_error(family, context, f"job {index} has no id and creationDate")
+        keys.append((job_id, created))
+        try:
+            documents.append(parse(JobDocument, raw, family, f"job {job_id}"))
+        except family.protocol as exc:
+            logger.warning("Skipping a malformed job document: %s", exc)
+    return JobsPage(documents, keys)
+
+
+def updated(payload: Any, sent: dict[str, Any], family: ErrorFamily, context: str) -> None:
+    """``PUT {job}``: the reply must echo what was sent (tags as a set)."""
+    if not isinstance(payload, dict):
+        raise protocol_error(family, context, f"expected an object, got {type(payload).__name__}")
+    for key, value in sent.items():
+        echoed = payload.get(key)
+        same = (
+            isinstance(echoed, list) and set(map(str, echoed)) == set(value)
+            if key == "tags"
+            else echoed == value
+        )
+        if not same:
+            raise family.api(f"{context}: the job's {key} was not updated.")
+
+
+def qobj(payload: Any, family: ErrorFamily, context: str) -> dict[str, Any]:
+    """A downloaded Qobj: a JSON object."""
+    if not isinstance(payload, dict):
+        raise protocol_error(family, context, f"expected an object, got {type(payload).__name__}")
+    return payload

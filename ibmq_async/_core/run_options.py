@@ -180,6 +180,21 @@ def check_option_values(fields: Mapping[str, Any], *, known_only: bool) -> None:
             raise IBMQBackendValueError(problem)
 
 
+SHARE_LEVELS = ("global", "hub", "group", "project", "none")
+"""Who may see a job, widest first."""
+
+
+def check_share_level(level: Any) -> str | None:
+    """``job_share_level``: ``None`` or one of :data:`SHARE_LEVELS` (any case)."""
+    if level is None:
+        return None
+    if isinstance(level, str) and level.lower() in SHARE_LEVELS:
+        return level.lower()
+    raise IBMQBackendValueError(
+        f"{level!r} is not a valid job share level. Valid values are {', '.join(SHARE_LEVELS)}."
+    )
+
+
 def check_tags(job_tags: Any) -> list[str]:
     """``job_tags`` as a list; it must be ``None`` or a list of strings."""
     if job_tags is None:

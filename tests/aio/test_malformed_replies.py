@@ -101,6 +101,26 @@ ENDPOINTS: dict[str, tuple[str, str, Call, type[IBMQApiError]]] = {
         IBMQJobApiError,
     ),
     "job_cancel": ("POST", f"{JOB}/cancel", lambda p: p.job_cancel("job1"), IBMQJobApiError),
+    "jobs": ("GET", f"{HGP}/Jobs/status/v/1", lambda p: p.jobs({"limit": 1}), IBMQBackendApiError),
+    "job_update": (
+        "PUT",
+        JOB,
+        lambda p: p.job_update("job1", {"name": "x"}),
+        IBMQJobApiError,
+    ),
+    "job_qobj_url": (
+        "GET",
+        f"{JOB}/jobDownloadUrl",
+        lambda p: p.job_qobj_url("job1"),
+        IBMQJobApiError,
+    ),
+    "job_qobj": ("GET", STORAGE, lambda p: p.job_qobj("job1", STORAGE), IBMQJobApiError),
+    "job_properties": (
+        "GET",
+        f"{JOB}/properties",
+        lambda p: p.job_properties("job1"),
+        IBMQJobApiError,
+    ),
 }
 
 NOT_JSON = httpx.Response(200, text=HTML, headers={"content-type": "text/html"})
@@ -164,6 +184,14 @@ MALFORMED: list[tuple[str, str, httpx.Response]] = [
     ("job_result", "results that are not objects", _bad(results=[1, 2])),
     ("job_cancel", "a list for an object", A_LIST),
     ("job_cancel", "cancelled of the wrong type", _bad(cancelled="maybe")),
+    ("jobs", "an object for a list", AN_OBJECT),
+    ("jobs", "an item without id", httpx.Response(200, json=[{"status": "QUEUED"}])),
+    ("jobs", "a string", A_STRING),
+    ("job_update", "a list for an object", A_LIST),
+    ("job_qobj_url", "missing url", _bad(href="x")),
+    ("job_qobj", "a list for an object", A_LIST),
+    ("job_properties", "a list for an object", A_LIST),
+    ("job_properties", "gates of the wrong type", _bad(backend_version="1", qubits=[], gates=3)),
     ("job_upload", "an HTML 403 page", HTML_403),
     ("job_result_downloaded", "an HTML 403 page", HTML_403),
 ]
@@ -221,6 +249,21 @@ async def test_malformed_reply_gives_a_typed_error(
     else:
         assert error.status_code == reply.status_code
     assert "Traceback" not in str(error) and len(str(error)) < 2000
+
+
+async def test_an_update_the_server_did_not_echo_is_an_error(
+    mocked_api: respx.MockRouter,
+) -> None:
+    mocked_api.put(JOB).respond(json={"name": "other"})
+    session = AsyncSession(retry=FAST)
+    api = AsyncProjectApi(session, ProjectPaths(HTTP, HubGroupProject("h", "g", "p")))
+    try:
+        with pytest.raises(IBMQJobApiError, match="was not updated"):
+            await api.job_update("job1", {"name": "x"})
+        mocked_api.put(JOB).respond(json={"tags": ["b", "a"]})
+        await api.job_update("job1", {"tags": ["a", "b"]})  # tags compare as a set
+    finally:
+        await session.aclose()
 
 
 @pytest.fixture

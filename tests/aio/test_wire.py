@@ -18,6 +18,7 @@ from ibmq_async import (
     IBMQBackendApiError,
     IBMQBackendJobLimitError,
     IBMQBackendValueError,
+    IBMQJobInvalidStateError,
     RetryPolicy,
 )
 
@@ -223,3 +224,52 @@ async def test_tokens_never_leak_into_errors(
         await mocked.get_backend("fake_device").job_limit()
     assert ACCESS not in str(failed.value) and TOKEN not in str(failed.value)
     assert "..." in str(failed.value)
+
+
+async def test_bad_job_arguments_send_nothing(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    listing = api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
+    create = api.post(f"{HGP}/Jobs").respond(500)
+    backend = mocked.get_backend("fake_device")
+    with pytest.raises(IBMQBackendValueError, match="share level"):
+        await backend.run(circuit(), shots=10, job_share_level="bogus")
+    for bad in (
+        {"status": "SLEEPING"},
+        {"job_tags": ["a"], "job_tags_operator": "XOR"},
+        {"job_tags": "a"},
+        {"limit": -1},
+        {"skip": "2"},
+        {"start_datetime": "2024-01-01"},
+        {"db_filter": [1]},
+    ):
+        with pytest.raises(IBMQBackendValueError):
+            await backend.jobs(**bad)
+    with pytest.raises(IBMQBackendValueError):
+        await backend.retrieve_job(5)
+    assert not listing.called and not create.called
+    assert await backend.jobs(job_tags=["a"]) == [] and listing.call_count == 1
+    sent = json.loads(listing.calls.last.request.url.params["filter"])
+    assert sent == {
+        "order": "creationDate DESC",
+        "limit": 10,
+        "skip": 0,
+        "where": {"backend.name": "fake_device", "tags": {"inq": ["a"]}},
+    }
+
+
+async def test_bad_job_updates_send_nothing(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    api.post(f"{HGP}/Jobs").respond(json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}})
+    api.put(UPLOAD).respond(200)
+    api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
+    update = api.put(f"{HGP}/Jobs/job1").respond(json={"name": "x"})
+    job = await mocked.get_backend("fake_device").run(circuit(), shots=10)
+    with pytest.raises(IBMQJobInvalidStateError):
+        await job.update_name(5)
+    for bad in ({}, {"replacement_tags": "a"}, {"removal_tags": [1]}):
+        with pytest.raises(IBMQJobInvalidStateError):
+            await job.update_tags(**bad)
+    assert not update.called
+    assert await job.update_name("x") == "x" and update.call_count == 1

@@ -105,6 +105,7 @@ class JobDocument(WireModel):
     experiment_tag: str | None = None
     info_queue: QueueInfo | None = None
     live_data_enabled: bool | None = None
+    share_level: str | None = None
     # The fields below are ignored by the legacy client (protocol 4.1); they are typed so
     # that the local service, which serves them, builds its documents through this model.
     shots: int | None = None
@@ -136,6 +137,7 @@ class JobCreateRequest(WireModel):
     name: str | None = None
     tags: list[str] | None = None
     experiment_tag: str | None = None
+    share_level: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body: ``liveDataEnabled`` always present, the optional rest only when set."""
@@ -150,6 +152,8 @@ class JobCreateRequest(WireModel):
             body["tags"] = list(self.tags)
         if self.experiment_tag:
             body["experimentTag"] = self.experiment_tag
+        if self.share_level:
+            body["shareLevel"] = self.share_level
         return body
 
 
