@@ -53,7 +53,7 @@ class AsyncAccountProvider:
         found: dict[str, AsyncIBMQBackend] = {}
         for config in await self._api.devices():
             kind = AsyncIBMQSimulator if config.simulator else AsyncIBMQBackend
-            found[config.backend_name] = kind(config, self._api)
+            found[config.backend_name] = kind(config, self._api, self)
         self._backends = found
 
     def backends(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import JobStatus, Options
@@ -46,6 +46,9 @@ from ._compat import BackendBase
 from ._rest import ProjectApi
 from .job import IBMQJob
 
+if TYPE_CHECKING:
+    from .provider import AccountProvider
+
 logger = logging.getLogger(__name__)
 
 
@@ -58,9 +61,20 @@ class IBMQBackend(BackendBase):
     ``target`` property makes the backend usable with ``qiskit.transpile(circuits, backend)``.
     """
 
-    def __init__(self, configuration: BackendConfiguration, api: ProjectApi) -> None:
+    id_warning_issued = False
+    """Seed API flag; ``id`` gates are never rewritten here, so it stays ``False``."""
+    qobj_warning_issued = False
+    """Seed API flag; Qobj input is not accepted here, so it stays ``False``."""
+
+    def __init__(
+        self,
+        configuration: BackendConfiguration,
+        api: ProjectApi,
+        provider: AccountProvider | None = None,
+    ) -> None:
         super().__init__(configuration)
         self._api = api
+        self._provider_of = provider
         self._options = default_options(configuration)
         self._properties: BackendProperties | None = None
         self._defaults: PulseDefaults | None = None
@@ -72,6 +86,10 @@ class IBMQBackend(BackendBase):
     def name(self) -> str:
         """The backend's name."""
         return self._configuration.backend_name
+
+    def provider(self) -> AccountProvider | None:
+        """The provider (hub/group/project) the backend was found in."""
+        return self._provider_of
 
     def configuration(self) -> BackendConfiguration:
         """The backend's configuration, as discovered at login (no request)."""
@@ -302,8 +320,14 @@ class IBMQBackend(BackendBase):
         header: dict[str, Any] | None = None,
         shots: int | None = None,
         memory: bool | None = None,
+        qubit_lo_freq: list[float] | None = None,
+        meas_lo_freq: list[float] | None = None,
+        schedule_los: list[Any] | dict[Any, Any] | None = None,
         meas_level: int | None = None,
         meas_return: str | None = None,
+        memory_slots: int | None = None,
+        memory_slot_size: int | None = None,
+        rep_time: int | None = None,
         rep_delay: float | None = None,
         init_qubits: bool | None = None,
         parameter_binds: list[dict[Any, Any]] | None = None,
@@ -327,8 +351,11 @@ class IBMQBackend(BackendBase):
             header: user data attached to the Qobj header and echoed in the result.
             shots: repetitions of each circuit.
             memory: return per-shot measurement results.
+            qubit_lo_freq, meas_lo_freq, schedule_los, memory_slot_size, rep_time: pulse-only
+                options of the seed API; pulse left Qiskit in 2.0, so giving one is an error.
             meas_level: measurement level (2, classified, for circuits).
             meas_return: ``"avg"`` or ``"single"``, for ``meas_level`` below 2.
+            memory_slots: taken from the circuits; giving it is an error.
             rep_delay: delay between shots, in seconds (dynamic rep-rate backends only).
             init_qubits: reset the qubits to the ground state before each shot.
             parameter_binds: one experiment is run per circuit and bind.
@@ -353,8 +380,14 @@ class IBMQBackend(BackendBase):
             {
                 "shots": shots,
                 "memory": memory,
+                "qubit_lo_freq": qubit_lo_freq,
+                "meas_lo_freq": meas_lo_freq,
+                "schedule_los": schedule_los,
                 "meas_level": meas_level,
                 "meas_return": meas_return,
+                "memory_slots": memory_slots,
+                "memory_slot_size": memory_slot_size,
+                "rep_time": rep_time,
                 "rep_delay": rep_delay,
                 "init_qubits": init_qubits,
                 "use_measure_esp": use_measure_esp,

@@ -56,7 +56,7 @@ class AccountProvider:
         found: dict[str, IBMQBackend] = {}
         for config in self._api.devices():
             kind = IBMQSimulator if config.simulator else IBMQBackend
-            found[config.backend_name] = kind(config, self._api)
+            found[config.backend_name] = kind(config, self._api, self)
         self._backends = found
 
     def backends(

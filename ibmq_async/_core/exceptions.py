@@ -31,6 +31,7 @@ __all__ = [
     "IBMQBackendError",
     "IBMQBackendJobLimitError",
     "IBMQBackendNotFoundError",
+    "IBMQBackendUnknownOptionError",
     "IBMQBackendValueError",
     "IBMQError",
     "IBMQJobApiCredentialsError",
@@ -158,6 +159,10 @@ class IBMQBackendNotFoundError(IBMQBackendError, QiskitBackendNotFoundError):  #
 
 class IBMQBackendValueError(IBMQBackendError, ValueError):
     """A value given to a backend method is invalid; nothing was sent."""
+
+
+class IBMQBackendUnknownOptionError(IBMQBackendValueError, AttributeError):
+    """``set_options`` was given a field that is not a run option of the backend."""
 
 
 class IBMQBackendJobLimitError(IBMQBackendApiError):

@@ -7,6 +7,7 @@ nothing else in the SDK lists option names. No I/O.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,7 +16,7 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.providers import Options
 
 from .defaults import DEFAULT_SHOTS
-from .exceptions import IBMQBackendValueError
+from .exceptions import IBMQBackendUnknownOptionError, IBMQBackendValueError
 from .models.configuration import BackendConfiguration
 
 Backends = Literal["all", "simulator", "pulse", "dynamic_reprate", "measure_esp"]
@@ -171,7 +172,7 @@ def check_option_values(fields: Mapping[str, Any], *, known_only: bool) -> None:
         option = OPTIONS_BY_NAME.get(name)
         if option is None:
             if known_only:
-                raise IBMQBackendValueError(
+                raise IBMQBackendUnknownOptionError(
                     f"'{name}' is not a run option; known options: {', '.join(OPTIONS_BY_NAME)}."
                 )
             continue
@@ -238,6 +239,29 @@ def merge_options(
         IBMQBackendValueError: for an option the backend cannot honour.
     """
     check_option_values(given, known_only=False)
+    for name, value in given.items():
+        option = OPTIONS_BY_NAME.get(name)
+        if value is None:
+            continue
+        if option is not None and option.backends == "pulse":
+            raise IBMQBackendValueError(
+                f"{name} applies to pulse jobs only, and pulse schedules left Qiskit in 2.0: "
+                "circuit jobs do not use it."
+            )
+        if name == "memory_slots":
+            raise IBMQBackendValueError(
+                "memory_slots is taken from the circuits' classical bits; do not pass it."
+            )
+        if name == "rep_delay" and not config.dynamic_reprate_enabled:
+            raise IBMQBackendValueError(
+                f"{config.backend_name} has no dynamic repetition rate: rep_delay does not apply."
+            )
+        if option is None and not config.simulator and name != "dynamic":
+            warnings.warn(
+                f"{name} is not a recognized runtime option and may be ignored by the backend.",
+                UserWarning,
+                stacklevel=4,
+            )
     merged = {key: value for key, value in defaults.__dict__.items() if value is not None}
     merged.update({key: value for key, value in given.items() if value is not None})
     if "dynamic" in merged:

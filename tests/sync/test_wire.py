@@ -265,3 +265,37 @@ def test_bad_job_updates_send_nothing(api: respx.MockRouter, mocked: AccountProv
             job.update_tags(**bad)
     assert not update.called
     assert job.update_name("x") == "x" and update.call_count == 1
+
+
+def test_run_option_rules_send_nothing(api: respx.MockRouter, mocked: AccountProvider) -> None:
+    create = api.post(f"{HGP}/Jobs").respond(500)
+    backend = mocked.get_backend("fake_device")
+    assert backend.provider() is mocked
+    for bad in (
+        {"rep_time": 100},
+        {"qubit_lo_freq": [5.0]},
+        {"schedule_los": [{}]},
+        {"memory_slot_size": 10},
+        {"memory_slots": 2},
+        {"rep_delay": 0.0001},  # fake_device has no dynamic repetition rate
+        {"meas_return": 5},
+        {"init_qubits": "no"},
+        {"memory": "yes"},
+        {"dynamic": True},
+    ):
+        with pytest.raises(IBMQBackendValueError):
+            backend.run(circuit(), shots=10, **bad)
+    with pytest.raises(AttributeError):
+        backend.set_options(bogus=1)
+    with pytest.raises(IBMQBackendValueError):
+        backend.set_options(shots="many")
+    backend.set_options(shots=7)
+    assert backend.options.shots == 7
+    with (
+        pytest.warns(UserWarning, match="not a recognized runtime option"),
+        pytest.raises(IBMQBackendApiError),
+    ):
+        backend.run(circuit(), my_option=1)
+    assert create.call_count == 1
+    sent = json.loads(create.calls.last.request.content)
+    assert "shareLevel" not in sent

@@ -34,9 +34,7 @@ def test_the_verified_example_of_the_protocol() -> None:
             "or": [{"status": "RUNNING"}, {"status": {"regexp": "^ERROR"}}, {"x": 1}],
             "hubInfo.hub.name": "ibm-q",
             "name": {"regexp": "n"},
-            "creationDate": {
-                "between": ["2023-01-01T00:00:00+00:00", "2023-03-01T00:00:00+00:00"]
-            },
+            "creationDate": {"between": ["2023-01-01T00:00:00+00:00", "2023-03-01T00:00:00+00:00"]},
             "and": [{"tags": "a"}, {"tags": "b"}],
             "experimentTag": "exp1",
         },

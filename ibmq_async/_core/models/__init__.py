@@ -19,7 +19,7 @@ from .job import (
     UploadInfo,
 )
 from .job_limit import BackendJobLimit
-from .properties import BackendProperties, GateProperties, Nduv
+from .properties import BackendProperties, BackendPropertyError, GateProperties, Nduv
 from .qobj import (
     QasmQobj,
     QasmQobjConfig,
@@ -37,6 +37,7 @@ __all__ = [
     "BackendConfiguration",
     "BackendJobLimit",
     "BackendProperties",
+    "BackendPropertyError",
     "BackendRef",
     "BackendStatus",
     "BackendStatusResponse",
