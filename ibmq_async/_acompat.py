@@ -17,8 +17,10 @@ import anyio
 import anyio.abc
 import anyio.to_thread
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ._core.models import BackendConfiguration
+from ._core.status_stream import WebSocketClosed, closed_by, decode_message
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -165,9 +167,17 @@ class AsyncWebSocket:
         await self._connection.send(json.dumps(message))
 
     async def receive_json(self, timeout: float | None = None) -> Any:
-        """The next message, decoded; raises ``TimeoutError`` after ``timeout`` seconds."""
-        with anyio.fail_after(timeout):
-            return json.loads(await self._connection.recv())
+        """The next message, decoded (``None`` if it is not JSON).
+
+        Raises:
+            TimeoutError: no message within ``timeout`` seconds.
+            WebSocketClosed: the server closed the connection.
+        """
+        try:
+            with anyio.fail_after(timeout):
+                return decode_message(await self._connection.recv())
+        except ConnectionClosed as exc:
+            raise closed_by(exc) from None
 
     async def aclose(self) -> None:
         """Close the connection."""
@@ -189,5 +199,8 @@ async def connect_websocket(
     url: str, headers: dict[str, str] | None = None, timeout: float = 10.0
 ) -> AsyncWebSocket:
     """Open a websocket connection to ``url``."""
-    connection = await connect(url, additional_headers=headers, open_timeout=timeout)
+    try:
+        connection = await connect(url, additional_headers=headers, open_timeout=timeout)
+    except InvalidHandshake as exc:
+        raise WebSocketClosed(None, f"handshake failed: {exc}") from None
     return AsyncWebSocket(connection)

@@ -59,6 +59,11 @@ class AsyncSession:
         self._access_token = token
         self._secrets = (token, *also_secret)
 
+    @property
+    def access_token(self) -> str | None:
+        """The access token, for the status websocket's authentication message."""
+        return self._access_token
+
     def add_secret(self, secret: str) -> None:
         """Keep ``secret`` out of every error message."""
         self._secrets = (*self._secrets, secret)

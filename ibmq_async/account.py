@@ -130,7 +130,7 @@ class AsyncIBMQFactory:
         hubs = await auth.hubs(user.urls.http)
         providers = []
         for hgp in ordered_projects(hubs):
-            api = AsyncProjectApi(session, ProjectPaths(user.urls.http, hgp))
+            api = AsyncProjectApi(session, ProjectPaths(user.urls.http, hgp), user.urls.ws)
             provider = AsyncAccountProvider(api)
             await provider._discover()
             providers.append(provider)

@@ -14,6 +14,7 @@ from ._acompat import monotonic, sleep
 from ._core.defaults import POLL_WAIT
 from ._core.exceptions import (
     IBMQApiError,
+    IBMQApiProtocolError,
     IBMQJobApiError,
     IBMQJobApiProtocolError,
     IBMQJobFailureError,
@@ -21,7 +22,14 @@ from ._core.exceptions import (
     IBMQJobTimeoutError,
 )
 from ._core.jobs import failed_experiments, failure_summary, new_tags, poll_schedule
-from ._core.models import ApiJobStatus, BackendProperties, JobDocument, QueueInfo
+from ._core.models import (
+    ApiJobStatus,
+    BackendProperties,
+    JobDocument,
+    JobStatusResponse,
+    QueueInfo,
+)
+from ._core.status_stream import WebSocketClosed
 from ._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
 from ._rest import AsyncProjectApi
 
@@ -200,11 +208,13 @@ class AsyncIBMQJob:
         self._status = document.status
         self._queue_info = document.info_queue
 
-    async def _poll_status(self) -> ApiJobStatus:
-        reply = await self._api.job_status(self.job_id())
+    def _apply(self, reply: JobStatusResponse) -> None:
         self._status = reply.status
         self._queue_info = reply.info_queue if reply.status == ApiJobStatus.QUEUED else None
-        if reply.status in FINAL_API_STATUSES:
+
+    async def _poll_status(self) -> ApiJobStatus:
+        self._apply(await self._api.job_status(self.job_id()))
+        if self._status in FINAL_API_STATUSES:
             await self.refresh()
         return self._status
 
@@ -265,14 +275,21 @@ class AsyncIBMQJob:
         if wait <= 0:
             raise IBMQJobInvalidStateError(f"wait must be positive, not {wait!r}.")
         deadline = None if timeout is None else monotonic() + timeout
+        watch = _Watch(self, callback)
+        if self._status not in FINAL_API_STATUSES:
+            try:
+                async for update in self._api.job_status_updates(self.job_id(), deadline):
+                    self._apply(update)
+                    watch.saw()
+                if self._status in FINAL_API_STATUSES:
+                    await self.refresh()
+            except (WebSocketClosed, IBMQApiProtocolError, OSError, TimeoutError) as exc:
+                # Any failure of the stream leaves the polling below to finish the wait.
+                logger.debug("Job %s: status websocket ended (%r); polling", self.job_id(), exc)
         intervals = poll_schedule(wait)
-        last: tuple[ApiJobStatus, int | None] | None = None
         while True:
             status = await self.status()
-            seen = (self._status, self._queue_info.position if self._queue_info else None)
-            if callback is not None and seen != last:
-                callback(self.job_id(), status, self, self._queue_info)
-            last = seen
+            watch.saw()
             if self._status in FINAL_API_STATUSES:
                 return status
             interval = next(intervals)
@@ -365,3 +382,20 @@ class AsyncIBMQJob:
         if cancelled:
             await self.refresh()
         return cancelled
+
+
+class _Watch:
+    """Calls a status callback when the job's status or queue position changes."""
+
+    def __init__(self, job: AsyncIBMQJob, callback: StatusCallback | None) -> None:
+        self._job = job
+        self._callback = callback
+        self._last: tuple[ApiJobStatus, int | None] | None = None
+
+    def saw(self) -> None:
+        job = self._job
+        info = job._queue_info
+        seen = (job.api_status(), info.position if info else None)
+        if self._callback is not None and seen != self._last:
+            self._callback(job.job_id(), to_job_status(seen[0]), job, info)
+        self._last = seen

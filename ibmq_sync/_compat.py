@@ -15,9 +15,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from qiskit.providers import BackendV2, Options
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
 from ibmq_async._core.models import BackendConfiguration
+from ibmq_async._core.status_stream import WebSocketClosed, closed_by, decode_message
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -206,8 +208,16 @@ class WebSocket:
         self._connection.send(json.dumps(message))
 
     def receive_json(self, timeout: float | None = None) -> Any:
-        """The next message, decoded; raises ``TimeoutError`` after ``timeout`` seconds."""
-        return json.loads(self._connection.recv(timeout))
+        """The next message, decoded (``None`` if it is not JSON).
+
+        Raises:
+            TimeoutError: no message within ``timeout`` seconds.
+            WebSocketClosed: the server closed the connection.
+        """
+        try:
+            return decode_message(self._connection.recv(timeout))
+        except ConnectionClosed as exc:
+            raise closed_by(exc) from None
 
     def close(self) -> None:
         """Close the connection."""
@@ -229,6 +239,9 @@ def connect_websocket(
     url: str, headers: dict[str, str] | None = None, timeout: float = 10.0
 ) -> WebSocket:
     """Open a websocket connection to ``url``."""
-    connection = connect(url, additional_headers=headers, open_timeout=timeout)
+    try:
+        connection = connect(url, additional_headers=headers, open_timeout=timeout)
+    except InvalidHandshake as exc:
+        raise WebSocketClosed(None, f"handshake failed: {exc}") from None
     # Entering marks the connection as owned by the caller (closed by WebSocket.close()).
     return WebSocket(connection.__enter__())

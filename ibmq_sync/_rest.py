@@ -10,6 +10,7 @@ endpoint's family (see ``_core.errors``); the domain classes never build a URL o
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -64,7 +65,16 @@ from ibmq_async._core.models import (
     UserInfo,
 )
 from ibmq_async._core.replies import JobsPage
+from ibmq_async._core.status_stream import (
+    WebSocketClosed,
+    authentication,
+    check_authenticated,
+    status_update,
+    status_url,
+)
+from ibmq_async._core.statuses import FINAL_API_STATUSES
 
+from ._compat import connect_websocket, monotonic
 from ._session import Session
 
 
@@ -132,9 +142,10 @@ class AccountApi:
 class ProjectApi:
     """The endpoints under one hub/group/project: its backends and its jobs."""
 
-    def __init__(self, session: Session, paths: ProjectPaths) -> None:
+    def __init__(self, session: Session, paths: ProjectPaths, ws_url: str = "") -> None:
         self._session = session
         self._paths = paths
+        self._ws_url = ws_url
 
     @property
     def hgp(self) -> HubGroupProject:
@@ -274,3 +285,35 @@ class ProjectApi:
         url = self._paths.job(job_id, "properties")
         payload = _send(self._session, JOB_PROPERTIES, url, context)
         return replies.optional(BackendProperties, payload, JOB_PROPERTIES.family, context)
+
+    def job_status_updates(
+        self, job_id: str, deadline: float | None
+    ) -> Iterator[JobStatusResponse]:
+        """The job's status messages from the status websocket (protocol.md 6.1), until a
+        final one.
+
+        Raises:
+            WebSocketClosed: the server closed the connection (4002 after the final status,
+                4003 for an unknown job) or refused the handshake.
+            IBMQJobApiProtocolError: the server did not authenticate, or sent a malformed
+                message.
+            TimeoutError: the ``deadline`` (a ``monotonic()`` time) passed.
+            OSError: the connection failed.
+        """
+        context = JOB_STATUS.context.format(job=job_id)
+        token = self._session.access_token
+        if not self._ws_url or token is None:
+            raise WebSocketClosed(None, "this account has no status websocket")
+        url = status_url(self._ws_url, job_id)
+
+        def left() -> float | None:
+            return None if deadline is None else max(deadline - monotonic(), 0.0)
+
+        with connect_websocket(url, timeout=left() or 30.0) as socket:
+            socket.send_json(authentication(token))
+            check_authenticated(socket.receive_json(left()), context)
+            while True:
+                update = status_update(socket.receive_json(left()), context)
+                yield update
+                if update.status in FINAL_API_STATUSES:
+                    return

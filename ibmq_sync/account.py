@@ -131,7 +131,7 @@ class IBMQFactory:
         hubs = auth.hubs(user.urls.http)
         providers = []
         for hgp in ordered_projects(hubs):
-            api = ProjectApi(session, ProjectPaths(user.urls.http, hgp))
+            api = ProjectApi(session, ProjectPaths(user.urls.http, hgp), user.urls.ws)
             provider = AccountProvider(api)
             provider._discover()
             providers.append(provider)

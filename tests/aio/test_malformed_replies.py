@@ -212,7 +212,8 @@ def test_at_least_thirty_cases_cover_every_endpoint_method() -> None:
         for name in vars(cls)
         if not name.startswith("_") and callable(vars(cls)[name])
     }
-    assert methods == set(ENDPOINTS)
+    # The status websocket is no HTTP endpoint: the integration tests cover it.
+    assert methods - {"job_status_updates"} == set(ENDPOINTS)
 
 
 @pytest.fixture
