@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "compat"]
+nox.options.sessions = ["tests", "tests_oldest_qiskit", "lint", "typecheck", "compat"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "uv|virtualenv"
 
@@ -15,12 +15,26 @@ PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 PACKAGES = ["ibmq_async", "ibmq_sync", "ibmq_local"]
 LINT_DEPS = ["ruff==0.17.5"]
 LEGACY_CLIENT = ["qiskit-ibmq-provider==0.20.2", "requests<2.34"]
+OLDEST_QISKIT = [
+    "qiskit==1.4.*",
+    # With qiskit 1.4 the resolver picks a qiskit-ibm-runtime whose ibm-platform-services pin
+    # only has an sdist that fails to build; newer releases ship wheels.
+    "ibm-platform-services>=0.60",
+]
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Unit, respx, integration (real local service over loopback) and generated sync tests."""
     session.install("-e", ".[local,test]")
+    session.run("pytest", "-q", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_oldest_qiskit(session: nox.Session) -> None:
+    """The same tests on the oldest qiskit we support (1.4)."""
+    session.install("-e", ".[local,test]", *OLDEST_QISKIT)
+    session.run("python", "-c", "import qiskit; assert qiskit.__version__.startswith('1.4')")
     session.run("pytest", "-q", *session.posargs)
 
 

@@ -58,6 +58,9 @@ class AsyncIBMQBackend(BackendBase):
     ``target`` property makes the backend usable with ``qiskit.transpile(circuits, backend)``.
     """
 
+    version = 2
+    """The qiskit backend interface version whose attributes (``target``, ``num_qubits``,
+    ``coupling_map``, ...) the backend offers, so that ``transpile(qc, backend)`` uses them."""
     id_warning_issued = False
     """Seed API flag; ``id`` gates are never rewritten here, so it stays ``False``."""
     qobj_warning_issued = False
