@@ -17,6 +17,7 @@ from ibmq_async import (
     IBMQBackendError,
     IBMQJobInvalidStateError,
 )
+from ibmq_async._acompat import monotonic, sleep
 from ibmq_async._core.statuses import FINAL_API_STATUSES
 from ibmq_async.models import BackendProperties
 
@@ -151,3 +152,31 @@ async def test_job_details(provider: AsyncAccountProvider) -> None:
     with pytest.raises(NotImplementedError):
         job.submit()
     assert job.job_id() in repr(job) and "COMPLETED" in repr(job)
+
+
+async def test_queue_position_and_state_predicates(provider: AsyncAccountProvider) -> None:
+    from qiskit import transpile
+    from qiskit.circuit.random import random_circuit
+
+    backend = provider.get_backend("ibm_brisbane")
+    heavy = transpile(random_circuit(10, 30, measure=True, seed=5), backend, seed_transpiler=1)
+    first = await backend.run(heavy, shots=50_000)
+    second = await backend.run(heavy, shots=50_000)
+    assert second.backend() is backend
+    assert abs(second.creation_date() - datetime.now(UTC)) < timedelta(minutes=5)
+    # The device runs one job at a time: once validated, the second waits behind the first.
+    deadline = monotonic() + 60
+    while await second.status() in (JobStatus.INITIALIZING, JobStatus.VALIDATING):
+        assert monotonic() < deadline
+        await sleep(0.05)
+    assert await second.status() is JobStatus.QUEUED and not await second.running()
+    info = await second.queue_info()
+    assert info is not None and info.position == 1
+    assert info.estimated_start_time is not None
+    assert await second.queue_position() == 1
+    assert await second.cancel() is True
+    assert await second.cancelled() and await second.in_final_state()
+    assert not await second.done() and await second.error_message() is None
+    assert await second.queue_position(refresh=True) is None
+    await first.wait_for_final_state(timeout=180)
+    assert await first.done() and not await first.running() and not await first.cancelled()

@@ -20,6 +20,7 @@ from ibmq_sync import (
     IBMQJob,
     IBMQJobInvalidStateError,
 )
+from ibmq_sync._compat import monotonic, sleep
 from ibmq_sync.models import BackendProperties
 
 pytestmark = pytest.mark.integration
@@ -149,3 +150,31 @@ def test_job_details(provider: AccountProvider) -> None:
     with pytest.raises(NotImplementedError):
         job.submit()
     assert job.job_id() in repr(job) and "COMPLETED" in repr(job)
+
+
+def test_queue_position_and_state_predicates(provider: AccountProvider) -> None:
+    from qiskit import transpile
+    from qiskit.circuit.random import random_circuit
+
+    backend = provider.get_backend("ibm_brisbane")
+    heavy = transpile(random_circuit(10, 30, measure=True, seed=5), backend, seed_transpiler=1)
+    first = backend.run(heavy, shots=50_000)
+    second = backend.run(heavy, shots=50_000)
+    assert second.backend() is backend
+    assert abs(second.creation_date() - datetime.now(UTC)) < timedelta(minutes=5)
+    # The device runs one job at a time: once validated, the second waits behind the first.
+    deadline = monotonic() + 60
+    while second.status() in (JobStatus.INITIALIZING, JobStatus.VALIDATING):
+        assert monotonic() < deadline
+        sleep(0.05)
+    assert second.status() is JobStatus.QUEUED and not second.running()
+    info = second.queue_info()
+    assert info is not None and info.position == 1
+    assert info.estimated_start_time is not None
+    assert second.queue_position() == 1
+    assert second.cancel() is True
+    assert second.cancelled() and second.in_final_state()
+    assert not second.done() and second.error_message() is None
+    assert second.queue_position(refresh=True) is None
+    first.wait_for_final_state(timeout=180)
+    assert first.done() and not first.running() and not first.cancelled()
