@@ -36,6 +36,7 @@ from ._core.run_options import (
     check_tags,
     default_options,
     merge_options,
+    qobj_upload,
     split_for_qobj,
 )
 from ._core.target import build_target
@@ -342,7 +343,8 @@ class AsyncIBMQBackend(BackendBase):
         Options left ``None`` take the backend's defaults (see ``options``).
 
         Args:
-            circuits: one circuit or a list of them.
+            circuits: one circuit or a list of them; a QASM Qobj (a dict or a ``QasmQobj``)
+                is still accepted, deprecated, and sent as it is.
             job_name: a name for the job.
             job_share_level: who may see the job: ``global``, ``hub``, ``group``,
                 ``project`` or ``none``.
@@ -373,29 +375,33 @@ class AsyncIBMQBackend(BackendBase):
         """
         tags = check_tags(job_tags)
         share_level = check_share_level(job_share_level)
-        items = check_circuits(circuits)
-        options = merge_options(
-            self._configuration,
-            self._options,
-            {
-                "shots": shots,
-                "memory": memory,
-                "qubit_lo_freq": qubit_lo_freq,
-                "meas_lo_freq": meas_lo_freq,
-                "schedule_los": schedule_los,
-                "meas_level": meas_level,
-                "meas_return": meas_return,
-                "memory_slots": memory_slots,
-                "memory_slot_size": memory_slot_size,
-                "rep_time": rep_time,
-                "rep_delay": rep_delay,
-                "init_qubits": init_qubits,
-                "use_measure_esp": use_measure_esp,
-                **run_config,
-            },
-            check_limits=validate,
-        )
-        wire = self._assemble(items, options, header, parameter_binds).to_wire()
+        given = {
+            "shots": shots,
+            "memory": memory,
+            "qubit_lo_freq": qubit_lo_freq,
+            "meas_lo_freq": meas_lo_freq,
+            "schedule_los": schedule_los,
+            "meas_level": meas_level,
+            "meas_return": meas_return,
+            "memory_slots": memory_slots,
+            "memory_slot_size": memory_slot_size,
+            "rep_time": rep_time,
+            "rep_delay": rep_delay,
+            "init_qubits": init_qubits,
+            "use_measure_esp": use_measure_esp,
+            **run_config,
+        }
+        if isinstance(circuits, dict | QasmQobj):
+            if header is not None or parameter_binds is not None:
+                given.update(header=header, parameter_binds=parameter_binds)
+            wire = qobj_upload(circuits, given, self._configuration)
+            options: dict[str, Any] = {}
+        else:
+            items = check_circuits(circuits)
+            options = merge_options(
+                self._configuration, self._options, given, check_limits=validate
+            )
+            wire = self._assemble(items, options, header, parameter_binds).to_wire()
         if validate:
             try:
                 validate_qobj(wire, self._configuration.model_dump(mode="json"))

@@ -18,6 +18,7 @@ from qiskit.providers import Options
 from .defaults import DEFAULT_SHOTS
 from .exceptions import IBMQBackendUnknownOptionError, IBMQBackendValueError
 from .models.configuration import BackendConfiguration
+from .models.qobj import QasmQobj, json_ready
 
 Backends = Literal["all", "simulator", "pulse", "dynamic_reprate", "measure_esp"]
 Wire = Literal["assembler", "config", "job", "none"]
@@ -322,3 +323,34 @@ def split_for_qobj(merged: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
     if noise_model is not None and hasattr(noise_model, "to_dict"):
         extra["noise_model"] = noise_model.to_dict(serializable=True)
     return named, extra
+
+
+def qobj_upload(
+    qobj: Any, given: Mapping[str, Any], config: BackendConfiguration
+) -> dict[str, Any]:
+    """A Qobj passed to ``run()`` (deprecated), as the JSON to upload.
+
+    Its config holds the run options, so options given beside it would be lost: they are
+    refused. A simulator's ``method`` is filled in when the Qobj names none.
+
+    Raises:
+        IBMQBackendValueError: options beside the Qobj, or a Qobj that is no JSON object.
+    """
+    warnings.warn(
+        "Passing a Qobj to run() is deprecated: pass circuits instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    extra = sorted(key for key, value in given.items() if value is not None)
+    if extra:
+        raise IBMQBackendValueError(
+            f"A Qobj carries its own run options; do not also pass {', '.join(extra)}."
+        )
+    try:
+        wire = qobj.to_wire() if isinstance(qobj, QasmQobj) else json_ready(dict(qobj))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise IBMQBackendValueError(f"The Qobj is not JSON data: {exc}") from None
+    run_config = wire.get("config")
+    if config.simulator and config.simulation_method and isinstance(run_config, dict):
+        run_config.setdefault("method", config.simulation_method)
+    return wire

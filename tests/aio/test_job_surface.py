@@ -15,6 +15,7 @@ from ibmq_async import (
     AsyncIBMQJob,
     IBMQBackendApiError,
     IBMQBackendError,
+    IBMQBackendValueError,
     IBMQJobInvalidStateError,
 )
 from ibmq_async._acompat import monotonic, sleep
@@ -180,3 +181,19 @@ async def test_queue_position_and_state_predicates(provider: AsyncAccountProvide
     assert await second.queue_position(refresh=True) is None
     await first.wait_for_final_state(timeout=180)
     assert await first.done() and not await first.running() and not await first.cancelled()
+
+
+async def test_a_qobj_still_runs_with_a_warning(provider: AsyncAccountProvider) -> None:
+    from ibmq_async._core.assemble import circuits_to_qobj
+
+    backend = provider.get_backend(SIMULATOR)
+    qobj = circuits_to_qobj(
+        bell(), backend_name=SIMULATOR, backend_version="0.1.547", shots=123
+    ).to_wire()
+    with pytest.warns(DeprecationWarning, match="Qobj"):
+        job = await backend.run(qobj, job_name="from-qobj")
+    counts = (await job.result(timeout=120)).get_counts()
+    assert sum(counts.values()) == 123 and set(counts) <= {"00", "11"}
+    assert (await job.backend_options())["shots"] == 123 and job.name() == "from-qobj"
+    with pytest.warns(DeprecationWarning), pytest.raises(IBMQBackendValueError, match="shots"):
+        await backend.run(qobj, shots=5)

@@ -17,6 +17,7 @@ from ibmq_sync import (
     IBMQBackend,
     IBMQBackendApiError,
     IBMQBackendError,
+    IBMQBackendValueError,
     IBMQJob,
     IBMQJobInvalidStateError,
 )
@@ -178,3 +179,19 @@ def test_queue_position_and_state_predicates(provider: AccountProvider) -> None:
     assert second.queue_position(refresh=True) is None
     first.wait_for_final_state(timeout=180)
     assert first.done() and not first.running() and not first.cancelled()
+
+
+def test_a_qobj_still_runs_with_a_warning(provider: AccountProvider) -> None:
+    from ibmq_async._core.assemble import circuits_to_qobj
+
+    backend = provider.get_backend(SIMULATOR)
+    qobj = circuits_to_qobj(
+        bell(), backend_name=SIMULATOR, backend_version="0.1.547", shots=123
+    ).to_wire()
+    with pytest.warns(DeprecationWarning, match="Qobj"):
+        job = backend.run(qobj, job_name="from-qobj")
+    counts = (job.result(timeout=120)).get_counts()
+    assert sum(counts.values()) == 123 and set(counts) <= {"00", "11"}
+    assert (job.backend_options())["shots"] == 123 and job.name() == "from-qobj"
+    with pytest.warns(DeprecationWarning), pytest.raises(IBMQBackendValueError, match="shots"):
+        backend.run(qobj, shots=5)
