@@ -1,8 +1,9 @@
 """Configuration of the ideal ``ibmq_qasm_simulator`` backend.
 
-Its basis gates are qiskit's standard gates, so a circuit needs no transpilation beyond
-unrolling custom gates. The ``gates`` entries carry a ``qasm_def`` rendered from each
-gate's one-level qiskit definition.
+Its basis gates are the qiskit standard gates that qiskit-aer runs, so a circuit transpiled
+for it runs. ``initialize`` and ``unitary`` are supported instructions but no basis gates:
+qiskit 2 refuses them in ``transpile(basis_gates=...)``. The ``gates`` entries carry a
+``qasm_def`` rendered from each gate's one-level qiskit definition.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _PRIMITIVES = {
 _PARAMETER_NAMES = str.maketrans(
     {"\u03f4": "theta", "\u03c6": "phi", "\u03bb": "lambda", "\u03b3": "gamma", "\u03b2": "beta"}
 )
-_EXTRA_BASIS = ("initialize", "unitary")
+_EXTRA_INSTRUCTIONS = ("initialize", "unitary")
 
 
 def _aer_version() -> str:
@@ -63,6 +64,13 @@ def _qasm_def(name: str, gate: Any) -> str:
     return f"{head} {{ {body} }}"
 
 
+def _aer_operations() -> frozenset[str]:
+    """The instructions qiskit-aer's simulator runs."""
+    from qiskit_aer import AerSimulator
+
+    return frozenset(AerSimulator().target.operation_names)
+
+
 @functools.cache
 def simulator_configuration() -> dict[str, Any]:
     """Return the backend configuration of the ideal simulator (computed once)."""
@@ -70,8 +78,9 @@ def simulator_configuration() -> dict[str, Any]:
 
     gates = []
     names = []
+    runnable = _aer_operations()
     for name, gate in sorted(get_standard_gate_name_mapping().items()):
-        if name in _NOT_GATES:
+        if name in _NOT_GATES or name not in runnable:
             continue
         names.append(name)
         gates.append(
@@ -85,7 +94,7 @@ def simulator_configuration() -> dict[str, Any]:
         "backend_name": SIMULATOR_NAME,
         "backend_version": _aer_version(),
         "n_qubits": SIMULATOR_QUBITS,
-        "basis_gates": [*names, *_EXTRA_BASIS],
+        "basis_gates": names,
         "gates": gates,
         "local": False,
         "simulator": True,
@@ -102,5 +111,12 @@ def simulator_configuration() -> dict[str, Any]:
         "conditional_latency": [],
         "acquisition_latency": [],
         "input_allowed": ["job"],
-        "supported_instructions": [*names, *_EXTRA_BASIS, "measure", "reset", "delay", "barrier"],
+        "supported_instructions": [
+            *names,
+            *_EXTRA_INSTRUCTIONS,
+            "measure",
+            "reset",
+            "delay",
+            "barrier",
+        ],
     }

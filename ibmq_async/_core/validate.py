@@ -131,6 +131,14 @@ class _Validator:
         self.n_qubits = configuration.get("n_qubits")
         self.simulator = bool(configuration.get("simulator"))
         self.basis = set(configuration.get("basis_gates") or [])
+        if self.simulator:
+            # A simulator runs its supported instructions beyond the basis (``unitary``); a
+            # device's list also names pulse and control-flow instructions it cannot take here.
+            self.basis |= {
+                name
+                for name in configuration.get("supported_instructions") or []
+                if isinstance(name, str)
+            }
         coupling = configuration.get("coupling_map")
         self.coupling = (
             {tuple(pair) for pair in coupling if isinstance(pair, list)}

@@ -214,3 +214,25 @@ def test_the_blocking_backend_is_a_qiskit_backend_v2(provider: AccountProvider) 
     compiled = generate_preset_pass_manager(1, backend=backend).run(circuit)
     assert set(compiled.count_ops()) <= {*backend.operation_names, "barrier"}
     assert backend.options.shots == 4000
+
+
+def test_random_circuits_transpiled_for_the_simulator_run(
+    provider: AccountProvider,
+) -> None:
+    # On main ten advertised basis gates (csdg, xx_plus_yy, ...) failed in Aer, and qiskit 2
+    # refused the advertised initialize/unitary in transpile(basis_gates=...).
+    backend = provider.get_backend("ibmq_qasm_simulator")
+    basis = backend.configuration().basis_gates
+    circuits = [random_circuit(5, 6, max_operands=3, measure=True, seed=s) for s in range(12)]
+    compiled = [transpile(c, backend, seed_transpiler=1) for c in circuits[:6]]
+    compiled += [transpile(c, basis_gates=basis, seed_transpiler=1) for c in circuits[6:]]
+    job = backend.run(compiled, shots=50)
+    result = job.result(timeout=180)
+    assert all(sum(result.get_counts(i).values()) == 50 for i in range(12))
+    from qiskit.circuit.library import UnitaryGate
+
+    with_unitary = QuantumCircuit(1, 1)
+    with_unitary.append(UnitaryGate([[0, 1], [1, 0]]), [0])
+    with_unitary.measure(0, 0)
+    counts = ((backend.run(with_unitary, shots=20)).result(timeout=120)).get_counts()
+    assert counts == {"1": 20}
