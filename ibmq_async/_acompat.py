@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ._core.models import BackendConfiguration
-from ._core.status_stream import WebSocketClosed, closed_by, decode_message
+from ._core.websocket import WebSocketClosed, closed_by, decode_message
 
 if TYPE_CHECKING:
     from pathlib import Path

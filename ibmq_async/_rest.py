@@ -64,14 +64,14 @@ from ._core.models import (
     UserInfo,
 )
 from ._core.replies import JobsPage
-from ._core.status_stream import (
+from ._core.statuses import FINAL_API_STATUSES
+from ._core.websocket import (
     WebSocketClosed,
-    authentication,
+    authentication_request,
     check_authenticated,
     status_update,
     status_url,
 )
-from ._core.statuses import FINAL_API_STATUSES
 from ._session import AsyncSession
 
 
@@ -311,7 +311,7 @@ class AsyncProjectApi:
             return None if deadline is None else max(deadline - monotonic(), 0.0)
 
         async with await connect_websocket(url, timeout=left() or 30.0) as socket:
-            await socket.send_json(authentication(token))
+            await socket.send_json(authentication_request(token))
             check_authenticated(await socket.receive_json(left()), context)
             while True:
                 update = status_update(await socket.receive_json(left()), context)

@@ -29,8 +29,8 @@ from ._core.models import (
     JobStatusResponse,
     QueueInfo,
 )
-from ._core.status_stream import WebSocketClosed
 from ._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
+from ._core.websocket import WebSocketClosed
 from ._rest import AsyncProjectApi
 
 if TYPE_CHECKING:

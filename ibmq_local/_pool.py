@@ -1,4 +1,10 @@
-"""The process pool that runs simulations off the event loop."""
+"""The worker processes that run simulations off the event loop.
+
+Each worker is a long-lived spawned process that runs one job at a time, so that it keeps
+its simulators warm between jobs, and so that the job it runs can be stopped by stopping
+it (a cancelled job's simulation must not hold its device, and a process pool shared by
+jobs cannot stop one of them).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,12 @@ import asyncio
 import logging
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import spawn
+from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
 
-from ._worker import ExecutionOutcome, ExecutionRequest, execute
+from ._worker import ExecutionOutcome, ExecutionRequest, serve
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +68,49 @@ class PoolClosed(Exception):
     """The pool no longer accepts work (the service is stopping)."""
 
 
+class JobStopped(Exception):
+    """The job's simulation was stopped on request (the job was cancelled)."""
+
+
+_STOP_GRACE = 5.0
+"""Seconds a worker gets to die of SIGTERM before it is killed."""
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, context: _WorkerContext) -> None:
+        parent, child = context.Pipe()
+        self.process = context.Process(target=serve, args=(child,), daemon=True)
+        self.connection: Connection = parent
+        self.process.start()
+        # Only the child may hold its end: then the parent reads EOF as soon as it dies.
+        child.close()
+
+    def exchange(self, request: ExecutionRequest) -> object:
+        """Send ``request``, return the reply (blocking; run it in a thread)."""
+        self.connection.send(request)
+        return self.connection.recv()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def terminate(self) -> None:
+        if self.process.exitcode is None:
+            self.process.terminate()
+
+    def finish(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the process to end, then kill it; close the pipe."""
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            logger.warning("killing worker process %s", self.process.pid)
+            self.process.kill()
+            self.process.join(_STOP_GRACE)
+        self.connection.close()
+
+
 class WorkerPool:
-    """A lazily created ``ProcessPoolExecutor`` of spawned :class:`IbmqLocalWorker` processes.
+    """Up to ``max_workers`` idle :class:`IbmqLocalWorker` processes, started on demand.
 
     ``spawn`` is used because the service runs next to other threads (uvicorn's, the
     caller's); forking a threaded process is unsafe.
@@ -72,69 +118,144 @@ class WorkerPool:
 
     def __init__(self, max_workers: int) -> None:
         self.max_workers = max_workers
-        self._executor: ProcessPoolExecutor | None = None
+        self._context = _WorkerContext()
         self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._retired: list[_Worker] = []
         self._closed = False
 
-    def _get_executor(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._closed:
-                raise PoolClosed("the worker pool is closed")
-            if self._executor is None:
-                _skip_main_for_workers()
-                self._executor = ProcessPoolExecutor(
-                    max_workers=self.max_workers, mp_context=_WorkerContext()
-                )
-            return self._executor
-
-    def _discard(self, executor: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._executor is executor:
-                self._executor = None
-        executor.shutdown(wait=False, cancel_futures=True)
-
-    async def run(self, request: ExecutionRequest) -> ExecutionOutcome:
+    async def run(
+        self, request: ExecutionRequest, stop: asyncio.Event | None = None
+    ) -> ExecutionOutcome:
         """Run ``request`` in a worker process.
 
+        Args:
+            request: the job to run.
+            stop: when set (before or during the run), the worker is stopped at once.
+
         Raises:
-            WorkerCrashed: if the worker died (the pool is replaced for later jobs).
+            JobStopped: if ``stop`` was set.
+            WorkerCrashed: if the worker died.
             PoolClosed: if the pool is shutting down.
         """
-        executor = self._get_executor()
+        if stop is not None and stop.is_set():
+            raise JobStopped(request.job_id)
+        worker = await asyncio.to_thread(self._checkout)
+        exchange = asyncio.ensure_future(asyncio.to_thread(worker.exchange, request))
+        stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
         try:
-            future = executor.submit(execute, request)
-        except BrokenProcessPool:
-            self._discard(executor)
-            executor = self._get_executor()
-            future = executor.submit(execute, request)
-        except RuntimeError as exc:  # "cannot schedule new futures after shutdown"
-            raise PoolClosed(str(exc)) from exc
+            await asyncio.wait(
+                [f for f in (exchange, stopping) if f is not None],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        except BaseException:
+            # Cancelled: the service is stopping and would drop the result anyway.
+            self._retire(worker, exchange)
+            raise
+        finally:
+            if stopping is not None:
+                stopping.cancel()
+        if not exchange.done():
+            self._retire(worker, exchange)
+            # The exchange ends (EOF) once the process is gone.
+            if not (await asyncio.wait([exchange], timeout=_STOP_GRACE))[0]:
+                worker.process.kill()
+                await asyncio.wait([exchange])
+            raise JobStopped(request.job_id)
         try:
-            return await asyncio.wrap_future(future)
-        except BrokenProcessPool as exc:
-            self._discard(executor)
+            reply = exchange.result()
+        except (EOFError, OSError) as exc:
+            self._retire(worker, exchange)
+            if self._closed:
+                raise PoolClosed("the worker pool is closed") from exc
             raise WorkerCrashed(
                 "The worker process running the job terminated abruptly (out of memory, or killed)."
             ) from exc
+        self._checkin(worker)
+        if isinstance(reply, BaseException):
+            raise reply
+        if not isinstance(reply, ExecutionOutcome):
+            raise TypeError(f"unexpected reply from a worker: {type(reply).__name__}")
+        return reply
+
+    def _checkout(self) -> _Worker:
+        """An idle live worker, or a new one (blocking: starting a process takes a while)."""
+        with self._lock:
+            if self._closed:
+                raise PoolClosed("the worker pool is closed")
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive():
+                    self._busy.add(worker)
+                    return worker
+                self._retired.append(worker)
+            self._reap_retired()
+        _skip_main_for_workers()
+        worker = _Worker(self._context)
+        with self._lock:
+            if not self._closed:
+                self._busy.add(worker)
+                return worker
+        worker.connection.send(None)
+        worker.finish(_STOP_GRACE)
+        raise PoolClosed("the worker pool is closed")
+
+    def _checkin(self, worker: _Worker) -> None:
+        with self._lock:
+            self._busy.discard(worker)
+            if not self._closed and len(self._idle) < self.max_workers:
+                self._idle.append(worker)
+                return
+            self._retired.append(worker)
+        worker.terminate()
+
+    def _retire(self, worker: _Worker, exchange: asyncio.Future[object]) -> None:
+        """Stop a worker whose job is abandoned; its pipe is closed once the exchange ends.
+
+        It stays busy until then, so that :meth:`close` still waits for it.
+        """
+        worker.terminate()
+
+        def done(future: asyncio.Future[object]) -> None:
+            if not future.cancelled():
+                future.exception()  # retrieved: an EOF here is expected
+            with self._lock:
+                if worker in self._busy:
+                    self._busy.discard(worker)
+                    self._retired.append(worker)
+
+        exchange.add_done_callback(done)
+
+    def _reap_retired(self) -> None:
+        """Release the processes and pipes of retired workers that have ended (lock held)."""
+        ended = [worker for worker in self._retired if not worker.alive()]
+        for worker in ended:
+            worker.finish(0)
+            self._retired.remove(worker)
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop the workers: let running jobs finish for ``timeout`` s, then kill them.
+        """Stop the workers: idle ones are asked to exit, then stragglers are killed.
 
         Blocking; call it from a thread when an event loop is running.
         """
         with self._lock:
             self._closed = True
-            executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        processes: list[Any] = list(getattr(executor, "_processes", {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
+            idle, self._idle = self._idle, []
+            retired, self._retired = self._retired, []
+            busy = list(self._busy)
+        # A job still running here is abandoned: it stays RUNNING and is re-queued at the
+        # next start, so its worker has nothing left to finish.
+        for worker in busy:
+            worker.terminate()
+        for worker in idle:
+            try:
+                worker.connection.send(None)
+            except OSError:
+                worker.terminate()
         deadline = time.monotonic() + timeout
-        for process in processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-        for process in processes:
-            if process.is_alive():
-                logger.warning("terminating worker process %s", process.pid)
-                process.terminate()
-                process.join(2.0)
-        executor.shutdown(wait=True)
+        for worker in [*idle, *retired]:
+            worker.finish(max(0.0, deadline - time.monotonic()))
+        for worker in busy:
+            # Reaped only: a thread may still be reading its pipe, which closes with it.
+            worker.process.join(max(0.0, deadline - time.monotonic()))

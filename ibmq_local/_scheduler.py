@@ -8,7 +8,8 @@ Status flow (API strings)::
 
 Each backend runs one job at a time, like a device; at most ``max_workers`` backends run
 at once. All state changes go through :meth:`JobScheduler.transition`, which never
-touches a job that is already final.
+touches a job that is already final, and wakes the job's watchers (:attr:`JobScheduler.events`).
+Cancelling a running job stops its worker process, so the device is free at once.
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ from ibmq_async._core.models.job import JobCreateRequest, QueueInfo
 from ibmq_async._core.statuses import ApiJobStatus
 from ibmq_async._core.validate import JobValidationError, validate_qobj
 
+from ._calibrations import CalibrationHistory
 from ._catalog import BackendCatalog
+from ._estimates import QueuedJob, Slot, estimate_schedule
+from ._events import JobEvents
 from ._job_document import JobOwner, JobRecord, apply_status, new_job_id, new_job_record
-from ._pool import PoolClosed, WorkerCrashed, WorkerPool
+from ._pool import JobStopped, PoolClosed, WorkerCrashed, WorkerPool
 from ._store import QOBJ, RESULT, JobStore
 from ._worker import ExecutionOutcome, ExecutionRequest
 from .config import Settings
@@ -40,6 +44,7 @@ from .errors import ApiError
 logger = logging.getLogger(__name__)
 
 _DEFAULT_DURATION = 2.0
+"""Expected run time of a job, in seconds, before a backend has run any."""
 _UPLOAD_GRACE = timedelta(seconds=60)
 """How long after its upload URL expired a never-uploaded job is failed (at most)."""
 _BEFORE_QUEUE = frozenset({ApiJobStatus.CREATED, ApiJobStatus.VALIDATING, ApiJobStatus.VALIDATED})
@@ -55,11 +60,15 @@ class JobScheduler:
         catalog: BackendCatalog,
         settings: Settings,
         pool: WorkerPool | None = None,
+        calibrations: CalibrationHistory | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
         self._settings = settings
         self._pool = pool or WorkerPool(settings.max_workers)
+        self._calibrations = calibrations or CalibrationHistory(catalog, settings)
+        self.events = JobEvents()
+        """Wakes the watchers of a job when its status or queue position changes."""
         self._threads = max(1, (os.cpu_count() or 1) // settings.max_workers)
         self._lock = asyncio.Lock()
         # Held while a job is checked against the job limit and inserted, so two concurrent
@@ -68,6 +77,10 @@ class JobScheduler:
         self._queues: dict[str, deque[tuple[int, str]]] = {}
         self._sequence = 0
         self._running: dict[str, str] = {}
+        self._started: dict[str, float] = {}
+        """Per busy backend, when (``time.monotonic()``) its job started."""
+        self._stops: dict[str, asyncio.Event] = {}
+        """Per dispatched job, set to stop its simulation."""
         self._durations: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -184,7 +197,8 @@ class JobScheduler:
             if shots is not None:
                 record.doc.shots = shots
             await self._store.save(record)
-            return record
+        self.events.changed([job_id])
+        return record
 
     async def update_document(
         self, job_id: str, *, name: str | None = None, tags: list[str] | None = None
@@ -212,14 +226,22 @@ class JobScheduler:
         return updated
 
     async def cancel(self, record: JobRecord) -> JobRecord | None:
-        """Cancel a job that is not final; ``None`` if it already was."""
+        """Cancel a job that is not final; ``None`` if it already was.
+
+        A running job's worker process is stopped: the device takes its next job at once.
+        """
         updated = await self.transition(record.id, ApiJobStatus.CANCELLED)
-        if updated is not None:
-            queue = self._queues.get(record.backend)
-            if queue:
-                for entry in list(queue):
-                    if entry[1] == record.id:
-                        queue.remove(entry)
+        if updated is None:
+            return None
+        stop = self._stops.get(record.id)
+        if stop is not None:
+            stop.set()
+        queue = self._queues.get(record.backend)
+        if queue:
+            for entry in list(queue):
+                if entry[1] == record.id:
+                    queue.remove(entry)
+                    self._queue_moved(record.backend)
         return updated
 
     async def expire_stale_uploads(self) -> None:
@@ -246,7 +268,13 @@ class JobScheduler:
         return len(self._queues.get(backend, ()))
 
     def queue_info(self, record: JobRecord) -> QueueInfo | None:
-        """The ``infoQueue`` object of a ``QUEUED`` job (protocol 4.3)."""
+        """The ``infoQueue`` object of a ``QUEUED`` job (protocol 4.3).
+
+        ``position`` is the job's place in its backend's queue (1 = next). The estimated
+        start and completion come from playing the dispatcher forward (see
+        :mod:`ibmq_local._estimates`) with each backend's recent run times; a paused
+        backend's queue does not move, so its jobs get no estimate.
+        """
         if record.status != ApiJobStatus.QUEUED:
             return None
         queue = self._queues.get(record.backend, deque())
@@ -260,14 +288,36 @@ class JobScheduler:
             group_priority=1.0,
             project_priority=1.0,
         )
-        # A paused backend gives no estimate: its queue does not move.
-        if self._settings.backend_settings(record.backend).dispatching:
-            average = self._durations.get(record.backend, _DEFAULT_DURATION)
-            ahead = position * average + (average if record.backend in self._running else 0)
-            start = utc_now() + timedelta(seconds=ahead)
-            info.estimated_start_time = start
-            info.estimated_complete_time = start + timedelta(seconds=average)
+        slot = self._schedule().get(record.id)
+        if slot is not None:
+            now = utc_now()
+            info.estimated_start_time = now + timedelta(seconds=slot.start)
+            info.estimated_complete_time = now + timedelta(seconds=slot.end)
         return info
+
+    def _expected_duration(self, backend: str) -> float:
+        return self._durations.get(backend, _DEFAULT_DURATION)
+
+    def _schedule(self) -> dict[str, Slot]:
+        """Expected start and end (seconds from now) of every job in a moving queue."""
+        queues = {
+            backend: [QueuedJob(seq, job, self._expected_duration(backend)) for seq, job in queue]
+            for backend, queue in self._queues.items()
+            if queue and self._settings.backend_settings(backend).dispatching
+        }
+        now = time.monotonic()
+        running = {
+            backend: max(
+                0.0, self._expected_duration(backend) - (now - self._started.get(backend, now))
+            )
+            for backend in self._running
+        }
+        return estimate_schedule(queues, running, self._settings.max_workers)
+
+    def _queue_moved(self, backend: str) -> None:
+        """Wake the watchers of the jobs still waiting on ``backend``: they moved up."""
+        if self.events.watched():
+            self.events.changed(job for _, job in self._queues.get(backend, ()))
 
     # -- internals ------------------------------------------------------------------------
 
@@ -352,9 +402,11 @@ class JobScheduler:
         if best is None:
             return None
         self._queues[best[1]].popleft()
+        self._queue_moved(best[1])
         return best[1], best[2]
 
     async def _execute(self, backend: str, job_id: str) -> None:
+        self._stops[job_id] = asyncio.Event()
         try:
             await self._run_one(backend, job_id)
         except asyncio.CancelledError:
@@ -367,13 +419,16 @@ class JobScheduler:
                 error=(JobErrorCode.SIMULATION_FAILED, "Internal error of the local service"),
             )
         finally:
+            self._stops.pop(job_id, None)
             self._running.pop(backend, None)
+            self._started.pop(backend, None)
             self._wake.set()
 
     async def _run_one(self, backend: str, job_id: str) -> None:
         record = await self.transition(job_id, ApiJobStatus.RUNNING, expect={ApiJobStatus.QUEUED})
         if record is None:
             return
+        self._started[backend] = time.monotonic()
         await asyncio.to_thread(self._catalog.load)
         payload = await self._store.get_payload(job_id, QOBJ) or b"{}"
         configuration = self._catalog.configuration(backend) or {}
@@ -382,14 +437,15 @@ class JobScheduler:
             backend_name=backend,
             backend_version=str(configuration.get("backend_version", "0.0.0")),
             qobj_json=payload,
-            snapshot=self._catalog.snapshot(backend),
+            # The device runs with the calibration it has now.
+            snapshot=await asyncio.to_thread(self._calibrations.snapshot_at, backend),
             threads=self._threads,
         )
         started = time.monotonic()
         code = JobErrorCode.SIMULATION_FAILED
         try:
-            outcome = await self._pool.run(request)
-        except PoolClosed:
+            outcome = await self._pool.run(request, self._stops.get(job_id))
+        except (PoolClosed, JobStopped):
             return
         except WorkerCrashed as exc:
             code = JobErrorCode.WORKER_CRASHED

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
+from ._calibrations import CalibrationHistory
 from ._catalog import BackendCatalog
 from ._scheduler import JobScheduler
 from ._signing import UrlSigner
@@ -23,6 +24,7 @@ class ServiceState:
     store: JobStore
     scheduler: JobScheduler
     signer: UrlSigner
+    calibrations: CalibrationHistory
     _catalog_loading: asyncio.Future[None] | None = field(default=None, repr=False)
 
     def start_loading_catalog(self) -> None:
@@ -38,19 +40,22 @@ class ServiceState:
         return self.catalog
 
 
-def get_state(request: Request) -> ServiceState:
-    """FastAPI dependency: the :class:`ServiceState` of the app serving ``request``."""
+def get_state(request: HTTPConnection) -> ServiceState:
+    """FastAPI dependency: the :class:`ServiceState` of the app serving ``request``.
+
+    ``request`` may be a websocket connection too.
+    """
     state = getattr(request.app.state, "service", None)
     if not isinstance(state, ServiceState):
         raise RuntimeError("the local service is not started")
     return state
 
 
-def api_base_url(request: Request) -> str:
+def api_base_url(request: HTTPConnection) -> str:
     """``http://host:port/api`` as the client addressed this server."""
     return str(request.base_url).rstrip("/") + "/api"
 
 
-def server_base_url(request: Request) -> str:
+def server_base_url(request: HTTPConnection) -> str:
     """``http://host:port`` as the client addressed this server."""
     return str(request.base_url).rstrip("/")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 from ibmq_async._core.dates import format_iso, utc_now
@@ -19,7 +21,7 @@ from ibmq_async._core.dates import format_iso, utc_now
 from ._catalog import SnapshotRef
 
 _MAX_CACHED_SIMULATORS = 6
-_simulators: OrderedDict[str, Any] = OrderedDict()
+_simulators: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,32 @@ class ExecutionOutcome:
     success: bool
     result_json: bytes
     error_message: str | None = None
+
+
+def serve(connection: Connection) -> None:
+    """The worker process's main loop: run each request received, send back its outcome.
+
+    Ends on ``None`` or when the service's end of the pipe is closed. A failure outside
+    the simulation is sent back as the exception, for the service to report.
+    """
+    # Ctrl-C in a terminal reaches the whole process group: the service decides what
+    # happens to running jobs, so a worker must not die of it first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        try:
+            reply: object = execute(request)
+        except Exception as exc:
+            reply = RuntimeError(f"{type(exc).__name__}: {exc}")
+        try:
+            connection.send(reply)
+        except OSError:
+            return
 
 
 def execute(request: ExecutionRequest) -> ExecutionOutcome:
@@ -168,9 +196,10 @@ def _ideal_simulator() -> Any:
 
 def _device_simulator(snapshot: SnapshotRef) -> Any:
     """An Aer simulator with the noise the snapshot's calibration implies (cached)."""
-    cached = _simulators.get(snapshot.backend_name)
+    key = (snapshot.backend_name, snapshot.props_file)
+    cached = _simulators.get(key)
     if cached is not None:
-        _simulators.move_to_end(snapshot.backend_name)
+        _simulators.move_to_end(key)
         return cached
     from qiskit_aer import AerSimulator
     from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
@@ -186,7 +215,7 @@ def _device_simulator(snapshot: SnapshotRef) -> Any:
         },
     )
     simulator = AerSimulator.from_backend(fake_class())
-    _simulators[snapshot.backend_name] = simulator
+    _simulators[key] = simulator
     while len(_simulators) > _MAX_CACHED_SIMULATORS:
         _simulators.popitem(last=False)
     return simulator

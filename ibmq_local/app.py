@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ._calibrations import CalibrationHistory
 from ._catalog import BackendCatalog
 from ._pool import WorkerPool
 from ._scheduler import JobScheduler
@@ -50,12 +51,13 @@ def create_app(
         on_startup_error: called with the exception if the lifespan startup fails.
     """
     backends = catalog or BackendCatalog()
+    calibrations = CalibrationHistory(backends, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             store = await JobStore.open(settings.database_path)
-            scheduler = JobScheduler(store, backends, settings, pool)
+            scheduler = JobScheduler(store, backends, settings, pool, calibrations)
             await scheduler.start()
         except BaseException as exc:
             if on_startup_error is not None:
@@ -67,6 +69,7 @@ def create_app(
             store=store,
             scheduler=scheduler,
             signer=UrlSigner(settings.signing_secret, settings.url_ttl_seconds),
+            calibrations=calibrations,
         )
         state.start_loading_catalog()
         app.state.service = state

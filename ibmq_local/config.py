@@ -8,7 +8,8 @@ Everything lives in one data directory:
 * ``secret``: the key that signs object-storage URLs, unless ``config.json`` sets one;
 * ``jobs.sqlite3``: jobs, payloads and access tokens.
 
-A minimal ``config.json`` that adds a second user and pauses a backend::
+A minimal ``config.json`` that adds a second user, pauses a backend, books another and gives
+it a later calibration::
 
     {
       "users": [
@@ -16,7 +17,15 @@ A minimal ``config.json`` that adds a second user and pauses a backend::
          "projects": [{"hub": "ibm-q", "group": "open", "project": "main",
                        "is_default": true, "max_jobs": 2}]}
       ],
-      "backends": {"ibmq_lima": {"status": "internal"}}
+      "backends": {
+        "ibmq_lima": {"status": "internal"},
+        "ibmq_manila": {
+          "reservations": [{"start": "2030-01-01T09:00:00Z", "end": "2030-01-01T11:00:00Z",
+                            "hub": "ibm-q", "group": "open", "project": "main"}],
+          "recalibrations": [{"date": "2025-01-01T00:00:00Z",
+                              "properties_file": "manila-2025.json"}]
+        }
+      }
     }
 """
 
@@ -27,7 +36,9 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ibmq_async._core.models import UtcDatetime
 
 CONFIG_FILE = "config.json"
 TOKEN_FILE = "token"
@@ -89,6 +100,53 @@ class DefaultUserConfig(BaseModel):
     projects: list[ProjectMembership] = Field(default_factory=_default_projects)
 
 
+class ReservationConfig(BaseModel):
+    """A booked slot of a backend (protocol 2.6), owned by a hub/group/project or by nobody.
+
+    Times without an offset are UTC. Only the owner's members see ``mode``, ``id``, the
+    creation date and the owner; everyone sees the slot.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: UtcDatetime
+    end: UtcDatetime
+    mode: str = "dedicated"
+    id: str | None = None
+    """Stable default: derived from the backend name and the slot."""
+    created: UtcDatetime | None = None
+    hub: str | None = None
+    group: str | None = None
+    project: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ReservationConfig:
+        if self.end <= self.start:
+            raise ValueError("a reservation must end after it starts")
+        owner = (self.hub, self.group, self.project)
+        if any(owner) and not all(owner):
+            raise ValueError("give all of hub, group and project, or none")
+        return self
+
+    def owned_by(self, hub: str, group: str, project: str) -> bool:
+        """Whether ``hub/group/project`` made this reservation."""
+        return (self.hub, self.group, self.project) == (hub, group, project)
+
+
+class RecalibrationConfig(BaseModel):
+    """A calibration of a device later than its shipped snapshot (protocol 2.3).
+
+    ``properties_file`` is a ``backend_properties`` JSON document, relative to the data
+    directory; without one the previous calibration is measured again: the same figures,
+    dated ``date``. Served from ``date`` on; the device simulates with it from then.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: UtcDatetime
+    properties_file: Path | None = None
+
+
 class BackendSettings(BaseModel):
     """Operator overrides for one backend.
 
@@ -101,6 +159,8 @@ class BackendSettings(BaseModel):
 
     status: str = "active"
     operational: bool = True
+    reservations: list[ReservationConfig] = Field(default_factory=list)
+    recalibrations: list[RecalibrationConfig] = Field(default_factory=list)
 
     @property
     def dispatching(self) -> bool:
@@ -201,7 +261,10 @@ def load_settings(data_dir: str | os.PathLike[str], *, token: str | None = None)
         url_ttl_seconds=config.url_ttl_seconds,
         max_workers=config.max_workers,
         max_upload_bytes=config.max_upload_bytes,
-        backends=config.backends,
+        backends={
+            name: _with_resolved_files(backend, directory)
+            for name, backend in config.backends.items()
+        },
     )
 
 
@@ -225,6 +288,19 @@ def _read_or_create_secret(path: Path) -> str:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(value + "\n")
     return value
+
+
+def _with_resolved_files(backend: BackendSettings, directory: Path) -> BackendSettings:
+    """Make recalibration files absolute (relative to the data directory) and check them."""
+    resolved = []
+    for recalibration in sorted(backend.recalibrations, key=lambda r: r.date):
+        path = recalibration.properties_file
+        if path is not None:
+            path = (directory / path.expanduser()).resolve()
+            if not path.is_file():
+                raise ConfigError(f"recalibration file {path} does not exist")
+        resolved.append(recalibration.model_copy(update={"properties_file": path}))
+    return backend.model_copy(update={"recalibrations": resolved})
 
 
 def _with_one_default(user: UserConfig) -> UserConfig:

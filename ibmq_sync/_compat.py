@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
 from ibmq_async._core.models import BackendConfiguration
-from ibmq_async._core.status_stream import WebSocketClosed, closed_by, decode_message
+from ibmq_async._core.websocket import WebSocketClosed, closed_by, decode_message
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -65,14 +65,14 @@ from ibmq_async._core.models import (
     UserInfo,
 )
 from ibmq_async._core.replies import JobsPage
-from ibmq_async._core.status_stream import (
+from ibmq_async._core.statuses import FINAL_API_STATUSES
+from ibmq_async._core.websocket import (
     WebSocketClosed,
-    authentication,
+    authentication_request,
     check_authenticated,
     status_update,
     status_url,
 )
-from ibmq_async._core.statuses import FINAL_API_STATUSES
 
 from ._compat import connect_websocket, monotonic
 from ._session import Session
@@ -310,7 +310,7 @@ class ProjectApi:
             return None if deadline is None else max(deadline - monotonic(), 0.0)
 
         with connect_websocket(url, timeout=left() or 30.0) as socket:
-            socket.send_json(authentication(token))
+            socket.send_json(authentication_request(token))
             check_authenticated(socket.receive_json(left()), context)
             while True:
                 update = status_update(socket.receive_json(left()), context)

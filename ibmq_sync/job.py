@@ -30,8 +30,8 @@ from ibmq_async._core.models import (
     JobStatusResponse,
     QueueInfo,
 )
-from ibmq_async._core.status_stream import WebSocketClosed
 from ibmq_async._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
+from ibmq_async._core.websocket import WebSocketClosed
 
 from ._compat import monotonic, sleep
 from ._rest import ProjectApi

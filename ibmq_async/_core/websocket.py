@@ -19,20 +19,30 @@ from enum import IntEnum
 from typing import Any
 from urllib.parse import quote
 
+from websockets.exceptions import ConnectionClosed
+
+from .errors import JOB, protocol_error
 from .models.job import JobStatusResponse
+from .replies import parse
 
 __all__ = [
     "AUTHENTICATED",
     "AUTHENTICATION",
     "JOB_STATUS",
+    "WebSocketClosed",
     "WsCloseCode",
     "WsProtocolError",
     "authenticated_message",
     "authentication_message",
+    "authentication_request",
+    "check_authenticated",
+    "closed_by",
+    "decode_message",
     "parse_authentication",
     "parse_status_message",
     "status_message",
     "status_path",
+    "status_update",
     "status_url",
 ]
 
@@ -65,6 +75,31 @@ class WsCloseCode(IntEnum):
 
 class WsProtocolError(ValueError):
     """A websocket message that does not follow the protocol."""
+
+
+class WebSocketClosed(Exception):
+    """The server closed the status websocket (or refused its handshake)."""
+
+    def __init__(self, code: int | None, reason: str = "") -> None:
+        super().__init__(f"websocket closed ({code}): {reason}")
+        self.code = code
+        self.reason = reason
+
+
+def closed_by(error: ConnectionClosed) -> WebSocketClosed:
+    """The close the server (or the network) ended a connection with."""
+    received = error.rcvd
+    if received is None:
+        return WebSocketClosed(None, "the connection dropped without a close frame")
+    return WebSocketClosed(received.code, received.reason)
+
+
+def decode_message(frame: str | bytes) -> Any:
+    """A received frame as JSON, or ``None`` when it is not JSON."""
+    try:
+        return json.loads(frame)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 def status_path(job_id: str) -> str:
@@ -130,3 +165,32 @@ def _load(text: str | bytes) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise WsProtocolError(f"not a JSON object: {text!r:.200}")
     return message
+
+
+# The client's side, on decoded JSON, with the typed errors of a job request.
+
+
+def authentication_request(access_token: str) -> dict[str, str]:
+    """The client's first message, as JSON data."""
+    return {"type": AUTHENTICATION, "data": access_token}
+
+
+def check_authenticated(message: Any, context: str) -> None:
+    """The server's first message must say the client is authenticated.
+
+    Raises:
+        IBMQJobApiProtocolError: it does not.
+    """
+    if not isinstance(message, dict) or message.get("type") != AUTHENTICATED:
+        raise protocol_error(JOB, context, "the status websocket did not authenticate")
+
+
+def status_update(message: Any, context: str) -> JobStatusResponse:
+    """A status message received by the client: ``{"type": ..., "data": {<status>}}``.
+
+    Raises:
+        IBMQJobApiProtocolError: the message is malformed.
+    """
+    if not isinstance(message, dict) or "type" not in message:
+        raise protocol_error(JOB, context, "a websocket message without a type")
+    return parse(JobStatusResponse, message.get("data"), JOB, context)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from . import auth, devices, jobs, network, storage
+from . import auth, devices, jobs, network, storage, websocket
 
-ROUTERS = (auth.router, network.router, devices.router, jobs.router, storage.router)
+ROUTERS = (
+    auth.router,
+    network.router,
+    devices.router,
+    jobs.router,
+    storage.router,
+    websocket.router,
+)
 """Every router, in the order the app includes them."""
 
 __all__ = ["ROUTERS"]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from .._catalog import BackendCatalog
-from .._loopback import FilterError, matches, parse_filter
+from .._loopback import FilterError, parse_filter
 from ..errors import ApiError, ApiErrorCode
 from ._deps import HGP_PREFIX, ScopeDep, StateDep
 
@@ -55,17 +55,17 @@ async def properties(
     version: int | None = None,
     filter_: Annotated[str | None, Query(alias="filter")] = None,
 ) -> Response:
-    """Calibration snapshot; with a ``last_update_date`` filter, only if it matches."""
+    """The newest calibration made so far; with a filter (``properties(datetime=...)``
+    sends ``{"where": {"last_update_date": {"lt": T}}}``), the newest one matching it.
+    ``{}`` when there is none (the simulator has none)."""
     catalog = await state.loaded_catalog()
     _require_backend(catalog, backend_name)
     try:
         where = parse_filter(filter_).where
     except FilterError as exc:
         raise ApiError(ApiErrorCode.INVALID_FILTER, str(exc)) from None
-    snapshot = catalog.properties(backend_name)
-    if not snapshot or (where and not matches(snapshot, where)):
-        return _json(b"{}")
-    return _json(catalog.properties_json(backend_name))
+    calibration = state.calibrations.newest(backend_name, where=where)
+    return _json(calibration.body if calibration is not None else b"{}")
 
 
 @router.get("/{backend_name}/defaults")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from ibmq_async._core.models.job import (
+    ApiJobStatus,
     CancelResponse,
     DownloadUrl,
     JobCreated,
@@ -213,7 +214,13 @@ async def update_job(
 
 @router.get("/{job_id}/properties")
 async def job_properties(job_id: str, scope: ScopeDep, state: StateDep) -> Response:
-    """The calibration snapshot of the job's backend (``{}`` for the simulator)."""
+    """The calibration the job's device had when the job ran (or was created, if it never
+    ran); ``{}`` for the simulator."""
     record = await _job(state, scope, job_id)
-    catalog = await state.loaded_catalog()
-    return _json(catalog.properties_json(record.backend))
+    await state.loaded_catalog()
+    steps = record.doc.time_per_step or {}
+    when = steps.get(ApiJobStatus.RUNNING.value, record.doc.creation_date)
+    calibration = state.calibrations.newest(record.backend, at=when)
+    if calibration is None:  # a job older than the device's first calibration: the closest
+        calibration = next(iter(state.calibrations.history(record.backend)), None)
+    return _json(calibration.body if calibration is not None else b"{}")

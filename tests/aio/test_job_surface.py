@@ -197,3 +197,33 @@ async def test_a_qobj_still_runs_with_a_warning(provider: AsyncAccountProvider) 
     assert (await job.backend_options())["shots"] == 123 and job.name() == "from-qobj"
     with pytest.warns(DeprecationWarning), pytest.raises(IBMQBackendValueError, match="shots"):
         await backend.run(qobj, shots=5)
+
+
+async def test_waiting_follows_the_status_websocket(
+    provider: AsyncAccountProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    import httpx
+
+    backend = provider.get_backend(SIMULATOR)
+    job = await backend.run(bell(), shots=100)
+    polls: list[str] = []
+
+    async def count(request: httpx.Request) -> None:
+        if request.url.path.endswith("/status/v/1"):
+            polls.append(request.url.path)
+
+    client = job._api._session.client
+    client.event_hooks["request"].append(count)
+    caplog.set_level(logging.DEBUG, logger="ibmq_async")
+    try:
+        seen: list[JobStatus] = []
+        final = await job.wait_for_final_state(
+            timeout=120, callback=lambda _id, status, _job, _queue: seen.append(status)
+        )
+    finally:
+        client.event_hooks["request"].remove(count)
+    assert final is JobStatus.DONE and seen[-1] is JobStatus.DONE
+    assert polls == []  # every status came over the websocket
+    assert "status websocket ended" not in caplog.text

@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+BOOKED_BACKEND = "ibmq_manila"
+BOOKING: dict[str, Any] = {
+    "start": "2030-01-01T09:00:00Z",
+    "end": "2030-01-01T11:30:00Z",
+    "mode": "dedicated",
+    "id": "compat-booking",
+    "hub": "ibm-q",
+    "group": "open",
+    "project": "main",
+}
+"""A reservation of the default user's project."""
+OTHERS_BOOKING: dict[str, Any] = {"start": "2030-02-01T00:00:00Z", "end": "2030-02-01T01:00:00Z"}
+"""A reservation of nobody the client knows: only its slot is shown."""
+RECALIBRATED = "2025-01-01T00:00:00Z"
+"""When ibmq_manila was calibrated again after its shipped snapshot (2024-05-27)."""
+
+SERVICE_CONFIG: dict[str, Any] = {
+    "backends": {
+        BOOKED_BACKEND: {
+            "reservations": [BOOKING, OTHERS_BOOKING],
+            "recalibrations": [{"date": RECALIBRATED}],
+        }
+    }
+}
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +42,7 @@ def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     """(auth url, token) of a freshly started service on a free loopback port."""
     serve = os.environ.get("IBMQ_LOCAL_SERVE", "ibmq-local")
     data_dir: Path = tmp_path_factory.mktemp("ibmq-local-data")
+    (data_dir / "config.json").write_text(json.dumps(SERVICE_CONFIG))
     process = subprocess.Popen(
         [serve, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir)],
         stdout=subprocess.PIPE,
@@ -44,3 +72,9 @@ def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def service_config() -> dict[str, Any]:
+    """The ``config.json`` the service runs with."""
+    return SERVICE_CONFIG

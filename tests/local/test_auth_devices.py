@@ -152,7 +152,7 @@ def test_unknown_route_and_method(api: Any, expect_error: Any) -> None:
 
 
 def test_websocket_upgrade_is_refused_quickly(service: LocalService) -> None:
-    """No websocket endpoint: the handshake must fail at once so the client polls."""
+    """A job no user has: the handshake must fail at once (404) so the client polls."""
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", service.port), timeout=5) as sock:
         sock.sendall(
