@@ -9,6 +9,7 @@ recorded in each configuration.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import logging
@@ -20,6 +21,9 @@ from typing import Any
 from ._simulator_config import SIMULATOR_NAME, simulator_configuration
 
 logger = logging.getLogger(__name__)
+
+PULSE_DEFAULTS = Path(__file__).parent / "data" / "pulse_defaults"
+"""``{backend_name}.json.gz``: pulse defaults of devices (see the NOTICE there)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,16 @@ class BackendCatalog:
         """:meth:`properties`, serialised once."""
         return self._load_properties(name)[1]
 
+    def defaults_json(self, name: str) -> bytes:
+        """The ``GET {bk}/defaults`` body: the device's pulse defaults, or ``{}``."""
+        if name not in self._ensure_loaded():
+            return b"{}"
+        path = PULSE_DEFAULTS / f"{name}.json.gz"
+        try:
+            return gzip.decompress(path.read_bytes())
+        except OSError:
+            return b"{}"
+
     def _load_properties(self, name: str) -> tuple[dict[str, Any], bytes]:
         snapshot = self.snapshot(name)
         if snapshot is None or snapshot.props_file is None:
@@ -153,6 +167,9 @@ class BackendCatalog:
                 continue
             suffix = conf_path.name[len("conf_") :]
             props_path = conf_path.with_name("props_" + suffix)
+            if config.get("open_pulse") and not (PULSE_DEFAULTS / f"{name}.json.gz").exists():
+                # Without pulse defaults a device cannot honour pulse: do not advertise it.
+                config["open_pulse"] = False
             configs[name] = config
             self._snapshots[name] = SnapshotRef(
                 backend_name=name,

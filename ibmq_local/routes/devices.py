@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -69,10 +70,11 @@ async def properties(
 
 
 @router.get("/{backend_name}/defaults")
-async def defaults(backend_name: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
-    """Pulse defaults: none of the served snapshots ships them, so always ``{}``."""
-    _require_backend(await state.loaded_catalog(), backend_name)
-    return {}
+async def defaults(backend_name: str, scope: ScopeDep, state: StateDep) -> Response:
+    """Pulse defaults of a device that advertises ``open_pulse``; ``{}`` otherwise."""
+    catalog = await state.loaded_catalog()
+    _require_backend(catalog, backend_name)
+    return _json(await asyncio.to_thread(catalog.defaults_json, backend_name))
 
 
 @router.get("/{backend_name}/jobsLimit")

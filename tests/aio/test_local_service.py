@@ -67,7 +67,11 @@ async def test_backend_status_properties_defaults_and_limit(
     assert len(properties.qubits) == 5 and properties.backend_name == "ibmq_manila"
     assert await backend.properties() is properties  # cached
     assert await backend.properties(datetime=datetime(2000, 1, 1, tzinfo=UTC)) is None
-    assert await backend.defaults() is None  # the snapshots ship no pulse defaults
+    defaults = await backend.defaults()  # manila advertises pulse and has its defaults
+    assert backend.configuration().open_pulse and defaults is not None
+    assert len(defaults.qubit_freq_est) == 5 and defaults.cmd_def
+    brisbane = provider.get_backend("ibm_brisbane")  # no defaults are known for it
+    assert not brisbane.configuration().open_pulse and await brisbane.defaults() is None
     limit = await backend.job_limit()
     assert limit.maximum_jobs is None or limit.maximum_jobs >= 1
     assert limit.active_jobs >= 0
