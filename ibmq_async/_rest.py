@@ -18,6 +18,7 @@ from ._core.endpoints import (
     BACKEND_DEFAULTS,
     BACKEND_JOB_LIMIT,
     BACKEND_PROPERTIES,
+    BACKEND_RESERVATIONS,
     BACKEND_STATUS,
     DEVICES,
     HUBS,
@@ -47,11 +48,12 @@ from ._core.endpoints import (
 )
 from ._core.errors import classify
 from ._core.exceptions import RequestsApiError
-from ._core.filters import properties_params
+from ._core.filters import properties_params, reservations_params
 from ._core.models import (
     BackendConfiguration,
     BackendJobLimit,
     BackendProperties,
+    BackendReservation,
     BackendStatus,
     DownloadUrl,
     HubInfo,
@@ -188,6 +190,20 @@ class AsyncProjectApi:
         url = self._paths.backend(backend, "jobsLimit")
         payload = await _send(self._session, BACKEND_JOB_LIMIT, url, context)
         return replies.parse(BackendJobLimit, payload, BACKEND_JOB_LIMIT.family, context)
+
+    async def backend_reservations(
+        self, backend: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[BackendReservation]:
+        """``GET {http}/Network/devices/{name}/bookings/v2``: bookings overlapping a window."""
+        context = BACKEND_RESERVATIONS.context.format(backend=backend)
+        payload = await _send(
+            self._session,
+            BACKEND_RESERVATIONS,
+            self._paths.bookings(backend),
+            context,
+            params=reservations_params(start, end),
+        )
+        return replies.parse_list(BackendReservation, payload, BACKEND_RESERVATIONS.family, context)
 
     async def job_create(self, request: JobCreateRequest) -> JobCreated:
         """``POST {hgp}/Jobs``: create a job and get its upload URL (not idempotent)."""

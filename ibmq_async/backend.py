@@ -13,6 +13,7 @@ from qiskit.transpiler import CouplingMap, InstructionDurations, Target
 
 from ._acompat import BackendBase
 from ._core.assemble import QobjAssemblyError, circuits_to_qobj
+from ._core.dates import user_time_to_utc
 from ._core.exceptions import (
     IBMQApiError,
     IBMQBackendError,
@@ -24,6 +25,7 @@ from ._core.models import (
     BackendJobLimit,
     BackendProperties,
     BackendRef,
+    BackendReservation,
     BackendStatus,
     JobCreateRequest,
     PulseDefaults,
@@ -193,6 +195,29 @@ class AsyncIBMQBackend(BackendBase):
     async def remaining_jobs_count(self) -> int | None:
         """How many more jobs can be submitted now, or ``None`` when unlimited."""
         return (await self.job_limit()).remaining_jobs
+
+    async def reservations(
+        self, start_datetime: datetime | None = None, end_datetime: datetime | None = None
+    ) -> list[BackendReservation]:
+        """The backend's reservations that overlap the window given (naive: local time).
+
+        Raises:
+            IBMQBackendValueError: a bound is not a datetime, or the window is reversed;
+                nothing was sent.
+            IBMQBackendApiError: the request failed.
+        """
+        for bound in (start_datetime, end_datetime):
+            if bound is not None and not isinstance(bound, datetime):
+                raise IBMQBackendValueError(
+                    f"A reservation window bound must be a datetime, not {bound!r}."
+                )
+        if (
+            start_datetime is not None
+            and end_datetime is not None
+            and user_time_to_utc(start_datetime) > user_time_to_utc(end_datetime)
+        ):
+            raise IBMQBackendValueError("start_datetime is after end_datetime.")
+        return await self._api.backend_reservations(self.name(), start_datetime, end_datetime)
 
     async def jobs(
         self,

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from qiskit.circuit import QuantumCircuit
 from qiskit.providers import JobStatus
 from qiskit.result import Result
 
 from ._acompat import monotonic, sleep
 from ._core.defaults import POLL_WAIT
+from ._core.disassemble import QobjFormatError, qobj_to_circuits
 from ._core.exceptions import (
     IBMQApiError,
     IBMQApiProtocolError,
@@ -191,6 +193,16 @@ class AsyncIBMQJob:
         """The run options the job was submitted with (the Qobj config)."""
         config = (await self._job_qobj()).get("config")
         return dict(config) if isinstance(config, dict) else {}
+
+    async def circuits(self) -> list[QuantumCircuit]:
+        """The circuits the job ran, rebuilt from its Qobj (one per experiment; the classical
+        bits form one register ``c``, as in the Qobj's memory slots)."""
+        try:
+            return qobj_to_circuits(await self._job_qobj())
+        except QobjFormatError as exc:
+            raise IBMQJobApiProtocolError(
+                f"The job data of job {self.job_id()} cannot be read back: {exc}"
+            ) from None
 
     async def header(self) -> dict[str, Any]:
         """The user header the job was submitted with (the Qobj header)."""

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ibmq_async._core.dates import format_iso
 from ibmq_async._core.models.job import JobHubInfo, NameRef
-from ibmq_async._core.models.reservation import Reservation
+from ibmq_async._core.models.reservation import BackendReservation
 
 from .config import ReservationConfig, Settings, UserConfig
 
@@ -32,9 +32,9 @@ def overlaps(booking: ReservationConfig, start: datetime | None, end: datetime |
 
 def describe(
     backend: str, booking: ReservationConfig, *, owner: bool, with_backend: bool = False
-) -> Reservation:
+) -> BackendReservation:
     """The wire form of ``booking``: the slot for everyone, the details for its owner."""
-    reservation = Reservation(initial_date=booking.start, end_date=booking.end)
+    reservation = BackendReservation(initial_date=booking.start, end_date=booking.end)
     if owner:
         reservation.mode = booking.mode
         reservation.id = reservation_id(backend, booking)
@@ -55,7 +55,7 @@ def backend_reservations(
     user: UserConfig,
     start: datetime | None = None,
     end: datetime | None = None,
-) -> list[Reservation]:
+) -> list[BackendReservation]:
     """Reservations of ``backend`` overlapping ``[start, end)``, earliest first."""
     bookings = sorted(settings.backend_settings(backend).reservations, key=lambda b: b.start)
     return [
@@ -65,7 +65,9 @@ def backend_reservations(
     ]
 
 
-def user_reservations(settings: Settings, user: UserConfig, now: datetime) -> list[Reservation]:
+def user_reservations(
+    settings: Settings, user: UserConfig, now: datetime
+) -> list[BackendReservation]:
     """The reservations made by ``user``'s projects that have not ended, earliest first."""
     found = [
         (booking.start, name, booking)
@@ -77,6 +79,6 @@ def user_reservations(settings: Settings, user: UserConfig, now: datetime) -> li
     return [describe(name, booking, owner=True, with_backend=True) for _, name, booking in found]
 
 
-def dump(reservations: list[Reservation]) -> list[dict[str, object]]:
+def dump(reservations: list[BackendReservation]) -> list[dict[str, object]]:
     """The reply body: camelCase keys, UTC dates, unknown details left out."""
     return [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in reservations]

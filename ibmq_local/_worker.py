@@ -130,7 +130,7 @@ def _run(
     shots: int,
     memory: bool,
 ) -> list[dict[str, Any]]:
-    from ._disassemble import qobj_to_circuits
+    from ibmq_async._core.disassemble import qobj_to_circuits
 
     circuits = qobj_to_circuits(qobj)
     options: dict[str, Any] = {"shots": shots, "memory": memory}

@@ -19,6 +19,7 @@ from ibmq_async._core.endpoints import (
     BACKEND_DEFAULTS,
     BACKEND_JOB_LIMIT,
     BACKEND_PROPERTIES,
+    BACKEND_RESERVATIONS,
     BACKEND_STATUS,
     DEVICES,
     HUBS,
@@ -48,11 +49,12 @@ from ibmq_async._core.endpoints import (
 )
 from ibmq_async._core.errors import classify
 from ibmq_async._core.exceptions import RequestsApiError
-from ibmq_async._core.filters import properties_params
+from ibmq_async._core.filters import properties_params, reservations_params
 from ibmq_async._core.models import (
     BackendConfiguration,
     BackendJobLimit,
     BackendProperties,
+    BackendReservation,
     BackendStatus,
     DownloadUrl,
     HubInfo,
@@ -189,6 +191,20 @@ class ProjectApi:
         url = self._paths.backend(backend, "jobsLimit")
         payload = _send(self._session, BACKEND_JOB_LIMIT, url, context)
         return replies.parse(BackendJobLimit, payload, BACKEND_JOB_LIMIT.family, context)
+
+    def backend_reservations(
+        self, backend: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[BackendReservation]:
+        """``GET {http}/Network/devices/{name}/bookings/v2``: bookings overlapping a window."""
+        context = BACKEND_RESERVATIONS.context.format(backend=backend)
+        payload = _send(
+            self._session,
+            BACKEND_RESERVATIONS,
+            self._paths.bookings(backend),
+            context,
+            params=reservations_params(start, end),
+        )
+        return replies.parse_list(BackendReservation, payload, BACKEND_RESERVATIONS.family, context)
 
     def job_create(self, request: JobCreateRequest) -> JobCreated:
         """``POST {hgp}/Jobs``: create a job and get its upload URL (not idempotent)."""

@@ -14,6 +14,7 @@ from qiskit.providers import JobStatus, Options
 from qiskit.transpiler import CouplingMap, InstructionDurations, Target
 
 from ibmq_async._core.assemble import QobjAssemblyError, circuits_to_qobj
+from ibmq_async._core.dates import user_time_to_utc
 from ibmq_async._core.exceptions import (
     IBMQApiError,
     IBMQBackendError,
@@ -25,6 +26,7 @@ from ibmq_async._core.models import (
     BackendJobLimit,
     BackendProperties,
     BackendRef,
+    BackendReservation,
     BackendStatus,
     JobCreateRequest,
     PulseDefaults,
@@ -196,6 +198,29 @@ class IBMQBackend(BackendBase):
     def remaining_jobs_count(self) -> int | None:
         """How many more jobs can be submitted now, or ``None`` when unlimited."""
         return (self.job_limit()).remaining_jobs
+
+    def reservations(
+        self, start_datetime: datetime | None = None, end_datetime: datetime | None = None
+    ) -> list[BackendReservation]:
+        """The backend's reservations that overlap the window given (naive: local time).
+
+        Raises:
+            IBMQBackendValueError: a bound is not a datetime, or the window is reversed;
+                nothing was sent.
+            IBMQBackendApiError: the request failed.
+        """
+        for bound in (start_datetime, end_datetime):
+            if bound is not None and not isinstance(bound, datetime):
+                raise IBMQBackendValueError(
+                    f"A reservation window bound must be a datetime, not {bound!r}."
+                )
+        if (
+            start_datetime is not None
+            and end_datetime is not None
+            and user_time_to_utc(start_datetime) > user_time_to_utc(end_datetime)
+        ):
+            raise IBMQBackendValueError("start_datetime is after end_datetime.")
+        return self._api.backend_reservations(self.name(), start_datetime, end_datetime)
 
     def jobs(
         self,

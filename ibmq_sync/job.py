@@ -9,10 +9,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from qiskit.circuit import QuantumCircuit
 from qiskit.providers import JobStatus
 from qiskit.result import Result
 
 from ibmq_async._core.defaults import POLL_WAIT
+from ibmq_async._core.disassemble import QobjFormatError, qobj_to_circuits
 from ibmq_async._core.exceptions import (
     IBMQApiError,
     IBMQApiProtocolError,
@@ -194,6 +196,16 @@ class IBMQJob:
         """The run options the job was submitted with (the Qobj config)."""
         config = (self._job_qobj()).get("config")
         return dict(config) if isinstance(config, dict) else {}
+
+    def circuits(self) -> list[QuantumCircuit]:
+        """The circuits the job ran, rebuilt from its Qobj (one per experiment; the classical
+        bits form one register ``c``, as in the Qobj's memory slots)."""
+        try:
+            return qobj_to_circuits(self._job_qobj())
+        except QobjFormatError as exc:
+            raise IBMQJobApiProtocolError(
+                f"The job data of job {self.job_id()} cannot be read back: {exc}"
+            ) from None
 
     def header(self) -> dict[str, Any]:
         """The user header the job was submitted with (the Qobj header)."""

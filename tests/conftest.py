@@ -8,13 +8,29 @@ from typing import Any
 import pytest
 from qiskit import QuantumCircuit
 
+BOOKING: dict[str, Any] = {
+    "start": "2031-03-01T09:00:00Z",
+    "end": "2031-03-01T10:30:00Z",
+    "mode": "dedicated",
+    "id": "tests-booking",
+    "hub": "ibm-q",
+    "group": "open",
+    "project": "main",
+}
+"""A reservation of ibmq_vigo by the default user's project, in the shared service."""
+SERVICE_CONFIG: dict[str, Any] = {"backends": {"ibmq_vigo": {"reservations": [BOOKING]}}}
+
 
 @pytest.fixture(scope="session")
 def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The real local service on a free loopback port, for the whole test session."""
+    import json
+
     from ibmq_local.service import LocalService
 
-    service = LocalService(tmp_path_factory.mktemp("ibmq-local"))
+    data_dir = tmp_path_factory.mktemp("ibmq-local")
+    (data_dir / "config.json").write_text(json.dumps(SERVICE_CONFIG))
+    service = LocalService(data_dir)
     service.start()
     try:
         yield service

@@ -71,6 +71,10 @@ class ProjectPaths:
         """``{hgp}/devices/{name}/{suffix}`` (``queue/status``, ``properties``, ...)."""
         return f"{self.base}/devices/{_seg(name)}/{suffix}"
 
+    def bookings(self, name: str) -> str:
+        """``GET ?initialDate=&endDate=``: a backend's reservations (not under the hgp)."""
+        return f"{self.http_url.rstrip('/')}/Network/devices/{_seg(name)}/bookings/v2"
+
     @property
     def jobs(self) -> str:
         """``POST``: create a job."""
@@ -127,6 +131,7 @@ BACKEND_JOB_LIMIT = Endpoint("GET", BACKEND, "Unable to get the job limit of {ba
 JOB_CREATE = Endpoint("POST", BACKEND, "Error submitting job", idempotent=False)
 JOB_UPLOAD = Endpoint("PUT", BACKEND, "Error submitting job", authenticated=False, storage=True)
 JOB_DATA_UPLOADED = Endpoint("POST", BACKEND, "Error submitting job")
+BACKEND_RESERVATIONS = Endpoint("GET", BACKEND, "Unable to get the reservations of {backend}")
 JOBS = Endpoint("GET", BACKEND, "Unable to list jobs")
 JOB_RETRIEVE = Endpoint("GET", BACKEND, "Failed to get job {job}")
 JOB_GET = Endpoint("GET", JOB, "Unable to refresh job {job}")

@@ -16,3 +16,13 @@ def properties_params(before: datetime | None) -> dict[str, str]:
         moment = user_time_to_utc(before).isoformat()
         params["filter"] = json.dumps({"where": {"last_update_date": {"lt": moment}}})
     return params
+
+
+def reservations_params(start: datetime | None, end: datetime | None) -> dict[str, str]:
+    """Query parameters of a backend's bookings: the window they must overlap."""
+    params = {}
+    if start is not None:
+        params["initialDate"] = user_time_to_utc(start).isoformat()
+    if end is not None:
+        params["endDate"] = user_time_to_utc(end).isoformat()
+    return params

@@ -150,6 +150,8 @@ async def test_job_details(provider: AsyncAccountProvider) -> None:
     options = await retrieved.backend_options()
     assert options["shots"] == 64 and options["init_qubits"] is True
     assert await job.backend_options() == options
+    (rebuilt,) = await retrieved.circuits()
+    assert rebuilt.count_ops() == circuit.count_ops() and rebuilt.num_qubits == 5
     with pytest.raises(NotImplementedError):
         job.submit()
     assert job.job_id() in repr(job) and "COMPLETED" in repr(job)
@@ -227,3 +229,25 @@ async def test_waiting_follows_the_status_websocket(
     assert final is JobStatus.DONE and seen[-1] is JobStatus.DONE
     assert polls == []  # every status came over the websocket
     assert "status websocket ended" not in caplog.text
+
+
+async def test_reservations(provider: AsyncAccountProvider) -> None:
+    backend = provider.get_backend("ibmq_vigo")
+    (booking,) = await backend.reservations()
+    assert booking.initial_date == datetime(2031, 3, 1, 9, tzinfo=UTC)
+    assert booking.end_date == datetime(2031, 3, 1, 10, 30, tzinfo=UTC)
+    assert booking.mode == "dedicated" and booking.duration_minutes == 90
+    around = await backend.reservations(
+        start_datetime=datetime(2031, 3, 1, 10, tzinfo=UTC),
+        end_datetime=datetime(2031, 3, 2, tzinfo=UTC),
+    )
+    assert [r.id for r in around] == [booking.id]
+    assert await backend.reservations(end_datetime=datetime(2031, 2, 1, tzinfo=UTC)) == []
+    assert await provider.get_backend("ibmq_manila").reservations() == []
+    with pytest.raises(IBMQBackendValueError):
+        await backend.reservations(start_datetime="2031-03-01")
+    with pytest.raises(IBMQBackendValueError):
+        await backend.reservations(
+            start_datetime=datetime(2031, 3, 2, tzinfo=UTC),
+            end_datetime=datetime(2031, 3, 1, tzinfo=UTC),
+        )

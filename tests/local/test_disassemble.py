@@ -11,7 +11,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import IfElseOp
 from qiskit.quantum_info import Operator
 
-from ibmq_local._disassemble import QobjFormatError, experiment_to_circuit, qobj_to_circuits
+from ibmq_async._core.disassemble import QobjFormatError, experiment_to_circuit, qobj_to_circuits
 
 
 def exp(instructions: list[dict[str, Any]], **header: Any) -> dict[str, Any]:

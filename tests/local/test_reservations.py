@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ibmq_async._core.models.reservation import Reservation
+from ibmq_async._core.models.reservation import BackendReservation
 from ibmq_local import LocalService
 from ibmq_local.config import ConfigError, load_settings
 
@@ -70,7 +70,7 @@ def bookings(api: Any, backend: str = MANILA, **params: str) -> list[dict[str, A
     found = response.json()
     assert isinstance(found, list)
     for item in found:
-        Reservation.model_validate(item)  # the client's wire model reads every reply
+        BackendReservation.model_validate(item)  # the client's wire model reads every reply
     return found
 
 

@@ -104,6 +104,12 @@ ENDPOINTS: dict[str, tuple[str, str, Call, type[IBMQApiError]]] = {
     ),
     "job_cancel": ("POST", f"{JOB}/cancel", lambda p: p.job_cancel("job1"), IBMQJobApiError),
     "jobs": ("GET", f"{HGP}/Jobs/status/v/1", lambda p: p.jobs({"limit": 1}), IBMQBackendApiError),
+    "backend_reservations": (
+        "GET",
+        f"{HTTP}/Network/devices/dev/bookings/v2",
+        lambda p: p.backend_reservations("dev"),
+        IBMQBackendApiError,
+    ),
     "job_update": (
         "PUT",
         JOB,
@@ -186,6 +192,8 @@ MALFORMED: list[tuple[str, str, httpx.Response]] = [
     ("job_result", "results that are not objects", _bad(results=[1, 2])),
     ("job_cancel", "a list for an object", A_LIST),
     ("job_cancel", "cancelled of the wrong type", _bad(cancelled="maybe")),
+    ("backend_reservations", "an object for a list", AN_OBJECT),
+    ("backend_reservations", "a booking without dates", httpx.Response(200, json=[{"id": 1}])),
     ("jobs", "an object for a list", AN_OBJECT),
     ("jobs", "an item without id", httpx.Response(200, json=[{"status": "QUEUED"}])),
     ("jobs", "a string", A_STRING),

@@ -29,6 +29,7 @@ from .qobj import (
     QasmQobjInstruction,
     QobjHeader,
 )
+from .reservation import BackendReservation
 from .status import BackendStatus, BackendStatusResponse
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "BackendProperties",
     "BackendPropertyError",
     "BackendRef",
+    "BackendReservation",
     "BackendStatus",
     "BackendStatusResponse",
     "CancelResponse",

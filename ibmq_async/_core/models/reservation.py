@@ -6,10 +6,10 @@ from __future__ import annotations
 from ._base import UtcDatetime, WireModel
 from .job import JobHubInfo
 
-__all__ = ["Reservation"]
+__all__ = ["BackendReservation"]
 
 
-class Reservation(WireModel):
+class BackendReservation(WireModel):
     """One booked slot of a backend.
 
     Only ``initial_date`` and ``end_date`` are always sent; the rest is shown to the
