@@ -170,6 +170,8 @@ class BackendCatalog:
             if config.get("open_pulse") and not (PULSE_DEFAULTS / f"{name}.json.gz").exists():
                 # Without pulse defaults a device cannot honour pulse: do not advertise it.
                 config["open_pulse"] = False
+            # Aer returns classified counts only: kerneled (level 1) data cannot be served.
+            config["meas_levels"] = [2]
             configs[name] = config
             self._snapshots[name] = SnapshotRef(
                 backend_name=name,

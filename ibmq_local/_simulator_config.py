@@ -102,6 +102,7 @@ def simulator_configuration() -> dict[str, Any]:
         "open_pulse": False,
         "memory": True,
         "max_shots": 100000,
+        "meas_levels": [2],
         "max_experiments": 300,
         "coupling_map": None,
         "online_date": SIMULATOR_ONLINE_DATE,

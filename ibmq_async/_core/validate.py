@@ -211,6 +211,14 @@ class _Validator:
             )
         if config.get("memory") not in (None, True, False):
             raise _malformed("'config.memory' must be a boolean")
+        level = config.get("meas_level")
+        levels = self.conf.get("meas_levels")
+        if level is not None and isinstance(levels, list) and level not in levels:
+            raise JobValidationError(
+                JobErrorCode.INVALID_RUN_OPTION,
+                f"meas_level {level!r} is not supported by {self.backend}: it returns "
+                f"measurement levels {levels}.",
+            )
         seed = config.get("seed_simulator")
         if seed is not None and not (_is_int(seed) and seed >= 0):
             raise JobValidationError(

@@ -240,3 +240,18 @@ def test_random_circuits_transpiled_for_the_simulator_run(
     with_unitary.measure(0, 0)
     counts = ((backend.run(with_unitary, shots=20)).result(timeout=120)).get_counts()
     assert counts == {"1": 20}
+
+
+def test_measurement_levels_the_service_cannot_serve_are_refused(
+    provider: AccountProvider, ghz: QuantumCircuit
+) -> None:
+    # On main meas_level=1 ran and silently returned classified counts.
+    backend = provider.get_backend("ibmq_qasm_simulator")
+    assert backend.configuration().meas_levels == [2]
+    with pytest.raises(IBMQBackendValueError, match="meas_level 1"):
+        backend.run(ghz, shots=10, meas_level=1, meas_return="single")
+    job = backend.run(ghz, shots=10, meas_level=1, meas_return="avg", validate=False)
+    assert job.wait_for_final_state(timeout=60) is JobStatus.ERROR
+    assert "meas_level 1" in (job.error_message() or "")
+    memory = ((backend.run(ghz, shots=6, memory=True)).result()).get_memory()
+    assert len(memory) == 6 and set(memory) <= {"000", "111"}
