@@ -62,3 +62,20 @@ def test_the_service_and_the_facade_use_only_the_shared_core() -> None:
             if not module.startswith("ibmq_async._core")
         }
         assert outside == set(), package
+
+
+def test_the_surface_table_names_tests_that_exist() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    table = (root / "docs" / "surface.md").read_text()
+    named = re.findall(r"`(test_\w+\.py)::(test_\w+)`", table)
+    shorthand = re.findall(r", `(test_\w+)`", table)
+    assert len(named) > 20
+    sources = {path.name: path.read_text() for path in (root / "tests" / "aio").glob("*.py")}
+    for module, test in named:
+        assert f"def {test}(" in sources[module], (module, test)
+    everything = "".join(sources.values())
+    for test in shorthand:
+        assert f"def {test}(" in everything, test
