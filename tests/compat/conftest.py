@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 from collections.abc import Iterator
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from compat_helpers import LIMITED_PROJECT, MAX_JOBS, PAUSED_BACKEND
+from qiskit import IBMQ
 
 BOOKED_BACKEND = "ibmq_manila"
 BOOKING: dict[str, Any] = {
@@ -28,12 +31,19 @@ RECALIBRATED = "2025-01-01T00:00:00Z"
 """When ibmq_manila was calibrated again after its shipped snapshot (2024-05-27)."""
 
 SERVICE_CONFIG: dict[str, Any] = {
+    "default_user": {
+        "projects": [
+            {"project": "main", "is_default": True, "max_jobs": MAX_JOBS},
+            {"project": LIMITED_PROJECT, "max_jobs": 1},
+        ]
+    },
     "backends": {
         BOOKED_BACKEND: {
             "reservations": [BOOKING, OTHERS_BOOKING],
             "recalibrations": [{"date": RECALIBRATED}],
-        }
-    }
+        },
+        PAUSED_BACKEND: {"status": "internal"},
+    },
 }
 
 
@@ -78,3 +88,25 @@ def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 def service_config() -> dict[str, Any]:
     """The ``config.json`` the service runs with."""
     return SERVICE_CONFIG
+
+
+@pytest.fixture(scope="session")
+def provider(local_service):
+    """The default (``ibm-q/open/main``) provider of the legacy client, logged in once."""
+    url, token = local_service
+    provider = IBMQ.enable_account(token, url=url)
+    yield provider
+    IBMQ.disable_account()
+
+
+@pytest.fixture()
+def provider_log(caplog):
+    """DEBUG records of the provider (which does not propagate) and of urllib3."""
+    provider_logger = logging.getLogger("qiskit.providers.ibmq")
+    previous = provider_logger.level
+    provider_logger.addHandler(caplog.handler)
+    provider_logger.setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    yield caplog
+    provider_logger.removeHandler(caplog.handler)
+    provider_logger.setLevel(previous)

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from datetime import UTC, datetime
 
 import pytest
+from compat_helpers import MAX_JOBS, endless, ghz, wait_for_status
 from qiskit import IBMQ, QuantumCircuit, transpile
 from qiskit.providers.ibmq import IBMQBackendValueError
 from qiskit.providers.ibmq.job.exceptions import IBMQJobInvalidStateError
-from qiskit.providers.jobstatus import JOB_FINAL_STATES, JobStatus
-
-
-def ghz() -> QuantumCircuit:
-    circuit = QuantumCircuit(3, 3, name="ghz")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.cx(1, 2)
-    circuit.measure([0, 1, 2], [0, 1, 2])
-    return circuit
-
-
-@pytest.fixture(scope="module")
-def provider(local_service):
-    url, token = local_service
-    provider = IBMQ.enable_account(token, url=url)
-    yield provider
-    IBMQ.disable_account()
+from qiskit.providers.jobstatus import JobStatus
 
 
 def test_login_discovers_backends(provider) -> None:
@@ -61,8 +43,7 @@ def test_backend_queries(provider) -> None:
     assert status.operational and status.backend_name == "ibmq_manila"
     properties = backend.properties()
     assert properties is not None and len(properties.qubits) == 5
-    limit = backend.job_limit()
-    assert limit.maximum_jobs is None or limit.maximum_jobs >= 1
+    assert backend.job_limit().maximum_jobs == MAX_JOBS
     assert backend.configuration().n_qubits == 5
 
 
@@ -84,42 +65,6 @@ def test_untranspiled_circuit_fails_validation_on_the_device(provider) -> None:
 
 
 # -- the job-status websocket, reservations, calibration history, cancelling a running job --
-
-
-def endless(qubits: int = 18, layers: int = 20) -> QuantumCircuit:
-    """Hours of simulation at 100000 shots: the mid-circuit measurement makes Aer run each."""
-    circuit = QuantumCircuit(qubits, 1, name="endless")
-    circuit.h(0)
-    circuit.measure(0, 0)
-    for _ in range(layers):
-        for qubit in range(qubits):
-            circuit.h(qubit)
-            circuit.rz(0.3, qubit)
-        for qubit in range(qubits - 1):
-            circuit.cx(qubit, qubit + 1)
-    circuit.measure(qubits - 1, 0)
-    return circuit
-
-
-def wait_for_status(job, wanted: JobStatus, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while (status := job.status()) is not wanted:
-        assert status not in JOB_FINAL_STATES, f"job ended {status} before {wanted}"
-        assert time.monotonic() < deadline, f"job still {status} after {timeout} s"
-        time.sleep(0.1)
-
-
-@pytest.fixture()
-def provider_log(caplog):
-    """DEBUG records of the provider (which does not propagate) and of urllib3."""
-    provider_logger = logging.getLogger("qiskit.providers.ibmq")
-    previous = provider_logger.level
-    provider_logger.addHandler(caplog.handler)
-    provider_logger.setLevel(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="urllib3")
-    yield caplog
-    provider_logger.removeHandler(caplog.handler)
-    provider_logger.setLevel(previous)
 
 
 def test_result_waits_on_the_websocket_without_polling(provider, provider_log) -> None:
