@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from qiskit.circuit import QuantumCircuit
 from qiskit.providers import JobStatus, Options
@@ -19,7 +19,7 @@ from ._core.exceptions import (
     IBMQBackendError,
     IBMQBackendValueError,
 )
-from ._core.job_filters import ACTIVE_STATUSES, PAGE_SIZE, JobsCursor, jobs_where
+from ._core.job_filters import ACTIVE_STATUSES, PAGE_SIZE, jobs_where
 from ._core.models import (
     BackendConfiguration,
     BackendJobLimit,
@@ -43,6 +43,7 @@ from ._core.run_options import (
 )
 from ._core.target import build_target
 from ._core.validate import JobValidationError, validate_qobj
+from ._listing import walk_jobs
 from ._rest import AsyncProjectApi
 from .job import AsyncIBMQJob
 
@@ -269,7 +270,7 @@ class AsyncIBMQBackend(BackendBase):
             found.append(job)
         return found
 
-    async def iter_jobs(
+    def iter_jobs(
         self,
         limit: int | None = None,
         skip: int = 0,
@@ -297,19 +298,15 @@ class AsyncIBMQBackend(BackendBase):
             experiment_id=experiment_id,
             db_filter=db_filter,
         )
-        cursor = JobsCursor(
-            where, limit=limit, skip=skip, descending=descending, page_size=page_size
+        return walk_jobs(
+            self._api,
+            where,
+            lambda _document: self,
+            limit=limit,
+            skip=skip,
+            descending=descending,
+            page_size=page_size,
         )
-        wanted = cursor.limit
-        while (page_filter := cursor.next_filter()) is not None:
-            page = await self._api.jobs(page_filter)
-            cursor.advance(page.keys)
-            for document in page.documents:
-                if wanted is not None:
-                    if wanted == 0:
-                        return
-                    wanted -= 1
-                yield AsyncIBMQJob(self, self._api, document)
 
     async def active_jobs(self, limit: int | None = 10) -> list[AsyncIBMQJob]:
         """Jobs on this backend that are not final yet (initializing, validating, queued or
@@ -498,3 +495,66 @@ class AsyncIBMQSimulator(AsyncIBMQBackend):
     ) -> BackendProperties | None:
         """Simulators have no calibration: always ``None``, without a request."""
         return None
+
+
+class AsyncIBMQRetiredBackend(AsyncIBMQBackend):
+    """A backend that is no longer served, standing in for it in jobs that ran on it.
+
+    Its status says it is not operational; it has no properties, defaults, job limit or
+    reservations, all without a request; it runs nothing.
+    """
+
+    @classmethod
+    def named(cls, name: str, api: AsyncProjectApi, provider: AsyncAccountProvider | None) -> Self:
+        """The stand-in for the retired backend ``name``."""
+        configuration = BackendConfiguration(
+            backend_name=name,
+            backend_version="0.0.0",
+            n_qubits=1,
+            basis_gates=[],
+            max_shots=0,
+            simulator=False,
+        )
+        return cls(configuration, api, provider)
+
+    async def status(self) -> BackendStatus:
+        """Not operational (no request)."""
+        return BackendStatus(
+            backend_name=self.name(),
+            backend_version=self._configuration.backend_version,
+            operational=False,
+            pending_jobs=0,
+            status_msg="This backend is no longer available.",
+        )
+
+    async def properties(
+        self, refresh: bool = False, datetime: datetime | None = None
+    ) -> BackendProperties | None:
+        """None (no request)."""
+        return None
+
+    async def defaults(self, refresh: bool = False) -> PulseDefaults | None:
+        """None (no request)."""
+        return None
+
+    async def job_limit(self) -> BackendJobLimit | None:  # type: ignore[override]
+        """None (no request)."""
+        return None
+
+    async def remaining_jobs_count(self) -> int | None:
+        """None (no request)."""
+        return None
+
+    async def reservations(
+        self, start_datetime: datetime | None = None, end_datetime: datetime | None = None
+    ) -> list[BackendReservation]:
+        """No reservations (no request)."""
+        return []
+
+    async def run(self, *args: Any, **kwargs: Any) -> AsyncIBMQJob:
+        """Refused: the backend is retired.
+
+        Raises:
+            IBMQBackendError: always.
+        """
+        raise IBMQBackendError(f"{self.name()} is no longer available: it runs no jobs.")

@@ -18,10 +18,14 @@ __all__ = [
     "IBMQAccountApiCredentialsError",
     "IBMQAccountApiError",
     "IBMQAccountApiProtocolError",
+    "IBMQAccountConnectionError",
+    "IBMQAccountCredentialsInvalidFormat",
     "IBMQAccountCredentialsInvalidToken",
     "IBMQAccountCredentialsInvalidUrl",
     "IBMQAccountCredentialsNotFound",
     "IBMQAccountError",
+    "IBMQAccountMultipleCredentialsFound",
+    "IBMQAccountValueError",
     "IBMQApiCredentialsError",
     "IBMQApiError",
     "IBMQApiProtocolError",
@@ -127,6 +131,22 @@ class IBMQAccountApiProtocolError(IBMQAccountApiError, IBMQApiProtocolError):
 
 class IBMQAccountApiCredentialsError(IBMQAccountApiError, IBMQApiCredentialsError):
     """The API refused the API token or the access token of an account request."""
+
+
+class IBMQAccountConnectionError(IBMQAccountApiError):
+    """The service could not be reached (no reply, or none in time): the URL is unreachable."""
+
+
+class IBMQAccountCredentialsInvalidFormat(IBMQAccountError):
+    """The stored credentials could not be parsed (a corrupt file, or a bad default provider)."""
+
+
+class IBMQAccountMultipleCredentialsFound(IBMQAccountError):
+    """More than one set of credentials is stored, so it is not clear which to use."""
+
+
+class IBMQAccountValueError(IBMQAccountError, ValueError):
+    """A value given for an account is invalid (hub/group/project, proxies, verify)."""
 
 
 class IBMQProviderError(IBMQAccountError):

@@ -16,6 +16,7 @@ from ibmq_async import (
     AsyncIBMQFactory,
     IBMQApiError,
     IBMQBackendApiError,
+    IBMQBackendError,
     IBMQBackendJobLimitError,
     IBMQBackendValueError,
     IBMQJobInvalidStateError,
@@ -309,3 +310,25 @@ async def test_run_option_rules_send_nothing(
     assert create.call_count == 1
     sent = json.loads(create.calls.last.request.content)
     assert "shareLevel" not in sent
+
+
+async def test_a_job_of_a_retired_backend_gets_a_stand_in(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    gone = {**JOB, "id": "old1", "backend": {"name": "ibmq_retired"}}
+    api.get(f"{HGP}/Jobs/status/v/1").mock(
+        side_effect=[httpx.Response(200, json=[gone]), httpx.Response(200, json=[])]
+    )
+    api.get(f"{HGP}/Jobs/old1/v/1").respond(json=gone)
+    (job,) = await mocked.jobs(limit=None)
+    retired = job.backend()
+    assert retired.name() == "ibmq_retired"
+    assert (await mocked.retrieve_job("old1")).backend() is retired
+    calls = len(api.calls)
+    status = await retired.status()
+    assert not status.operational and "no longer available" in status.status_msg
+    assert await retired.properties() is None and await retired.defaults() is None
+    assert await retired.job_limit() is None and await retired.reservations() == []
+    assert len(api.calls) == calls  # none of these asked the server
+    with pytest.raises(IBMQBackendError):
+        await retired.run(circuit())

@@ -17,6 +17,7 @@ from ibmq_sync import (
     AccountProvider,
     IBMQApiError,
     IBMQBackendApiError,
+    IBMQBackendError,
     IBMQBackendJobLimitError,
     IBMQBackendValueError,
     IBMQFactory,
@@ -299,3 +300,25 @@ def test_run_option_rules_send_nothing(api: respx.MockRouter, mocked: AccountPro
     assert create.call_count == 1
     sent = json.loads(create.calls.last.request.content)
     assert "shareLevel" not in sent
+
+
+def test_a_job_of_a_retired_backend_gets_a_stand_in(
+    api: respx.MockRouter, mocked: AccountProvider
+) -> None:
+    gone = {**JOB, "id": "old1", "backend": {"name": "ibmq_retired"}}
+    api.get(f"{HGP}/Jobs/status/v/1").mock(
+        side_effect=[httpx.Response(200, json=[gone]), httpx.Response(200, json=[])]
+    )
+    api.get(f"{HGP}/Jobs/old1/v/1").respond(json=gone)
+    (job,) = mocked.jobs(limit=None)
+    retired = job.backend()
+    assert retired.name() == "ibmq_retired"
+    assert (mocked.retrieve_job("old1")).backend() is retired
+    calls = len(api.calls)
+    status = retired.status()
+    assert not status.operational and "no longer available" in status.status_msg
+    assert retired.properties() is None and retired.defaults() is None
+    assert retired.job_limit() is None and retired.reservations() == []
+    assert len(api.calls) == calls  # none of these asked the server
+    with pytest.raises(IBMQBackendError):
+        retired.run(circuit())
