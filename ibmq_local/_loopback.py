@@ -3,6 +3,8 @@
 Pure functions, no I/O: :func:`parse_filter` turns the ``filter`` query parameter into a
 :class:`LoopbackFilter`, :func:`matches` evaluates a ``where`` clause against one document
 and :func:`apply_filter` does ``where``, ``order``, ``skip``, ``limit`` and ``fields``.
+These are the reference semantics: the job listing answers in SQL the clauses it can state
+exactly (:mod:`._pushdown`) and hands the rest to :func:`matches`.
 
 Semantics worth knowing:
 
@@ -30,8 +32,9 @@ from ibmq_async._core.dates import parse_iso
 DEFAULT_BOUND_FIELD = "creationDate"
 """Field that a bare comparison clause (``{"lte": ...}``) constrains."""
 
-_COMPARISONS = frozenset({"gt", "gte", "lt", "lte", "between"})
-_OPERATORS = _COMPARISONS | frozenset(
+COMPARISONS = frozenset({"gt", "gte", "lt", "lte", "between"})
+"""Operators that compare in order; alone as a clause key they constrain ``creationDate``."""
+_OPERATORS = COMPARISONS | frozenset(
     {"eq", "neq", "inq", "nin", "regexp", "like", "nlike", "ilike", "nilike", "exists"}
 )
 _MODIFIERS = frozenset({"options"})
@@ -126,16 +129,16 @@ def matches(document: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
     """Return whether ``document`` satisfies the ``where`` clause."""
     for key, condition in where.items():
         if key == "and":
-            if not all(matches(document, sub) for sub in _clause_list(condition, key)):
+            if not all(matches(document, sub) for sub in clause_list(condition, key)):
                 return False
         elif key == "or":
-            clauses = _clause_list(condition, key)
+            clauses = clause_list(condition, key)
             if clauses and not any(matches(document, sub) for sub in clauses):
                 return False
         elif key == "nor":
-            if any(matches(document, sub) for sub in _clause_list(condition, key)):
+            if any(matches(document, sub) for sub in clause_list(condition, key)):
                 return False
-        elif key in _COMPARISONS:
+        elif key in COMPARISONS:
             value = resolve(document, DEFAULT_BOUND_FIELD)
             if not _match_condition(value, {key: condition}):
                 return False
@@ -231,11 +234,11 @@ def _check_where(where: Mapping[str, Any]) -> None:
         if not isinstance(key, str):
             raise FilterError("where keys must be strings")
         if key in ("and", "or", "nor"):
-            for sub in _clause_list(condition, key):
+            for sub in clause_list(condition, key):
                 _check_where(sub)
-        elif key in _COMPARISONS:
+        elif key in COMPARISONS:
             _check_operator(key, condition)
-        elif isinstance(condition, Mapping) and _is_operator_object(condition):
+        elif isinstance(condition, Mapping) and is_operator_object(condition):
             for op, operand in condition.items():
                 if op in _OPERATORS:
                     _check_operator(op, operand)
@@ -253,13 +256,19 @@ def _check_operator(op: str, operand: Any) -> None:
             _compile_regexp(operand)
 
 
-def _clause_list(condition: Any, key: str) -> list[Mapping[str, Any]]:
+def clause_list(condition: Any, key: str) -> list[Mapping[str, Any]]:
+    """The sub-clauses of an ``and``/``or``/``nor`` condition.
+
+    Raises:
+        FilterError: when ``condition`` is not a list of objects.
+    """
     if not isinstance(condition, list) or not all(isinstance(c, Mapping) for c in condition):
         raise FilterError(f"'{key}' needs a list of objects")
     return condition
 
 
-def _is_operator_object(condition: Mapping[str, Any]) -> bool:
+def is_operator_object(condition: Mapping[str, Any]) -> bool:
+    """Whether ``condition`` is ``{operator: operand, ...}`` rather than a value to equal."""
     keys = set(condition)
     return bool(keys) and keys <= (_OPERATORS | _MODIFIERS) and bool(keys & _OPERATORS)
 
@@ -268,7 +277,7 @@ def _is_operator_object(condition: Mapping[str, Any]) -> bool:
 
 
 def _match_condition(value: Any, condition: Any) -> bool:
-    if isinstance(condition, Mapping) and _is_operator_object(condition):
+    if isinstance(condition, Mapping) and is_operator_object(condition):
         options = condition.get("options")
         return all(
             _apply_operator(value, op, operand, options)
@@ -328,7 +337,7 @@ def _equals(value: Any, expected: Any) -> bool:
 
 def _scalar_equals(value: Any, expected: Any) -> bool:
     if isinstance(value, str) and isinstance(expected, str):
-        left, right = _as_instant(value), _as_instant(expected)
+        left, right = as_instant(value), as_instant(expected)
         if left is not None and right is not None:
             return left == right
     if isinstance(value, bool) != isinstance(expected, bool):
@@ -348,7 +357,7 @@ def _relation(value: Any, bound: Any) -> str | None:
     left: Any
     right: Any
     if isinstance(value, str) and isinstance(bound, str):
-        left, right = _as_instant(value), _as_instant(bound)
+        left, right = as_instant(value), as_instant(bound)
         if left is None or right is None:
             left, right = value, bound
     elif _is_number(value) and _is_number(bound):
@@ -366,7 +375,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _as_instant(text: str) -> datetime | None:
+def as_instant(text: str) -> datetime | None:
+    """The instant a string names, or ``None`` when it is not read as a timestamp.
+
+    Comparisons and equality treat two strings as instants only when both are.
+    """
     # Only strings with a time part count; a bare "2023" must stay a string.
     if len(text) < 10 or text[4] != "-":
         return None
@@ -404,7 +417,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     if value is _MISSING or value is None:
         return (3, 0)
     if isinstance(value, str):
-        instant = _as_instant(value)
+        instant = as_instant(value)
         return (0, instant) if instant is not None else (2, value)
     if _is_number(value):
         return (1, value)

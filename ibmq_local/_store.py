@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,7 +16,7 @@ import aiosqlite
 from ibmq_async._core.dates import format_iso, utc_now
 from ibmq_async._core.statuses import FINAL_API_STATUSES, ApiJobStatus
 
-from ._job_document import JobRecord, document_json, parse_document
+from ._job_document import JobOwner, JobRecord, document_json, parse_document
 
 QOBJ = "qobj"
 RESULT = "result"
@@ -32,7 +35,14 @@ CREATE TABLE IF NOT EXISTS jobs (
     meta TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS jobs_by_owner ON jobs (user_id, hub, grp, project, created_at);
+CREATE INDEX IF NOT EXISTS jobs_by_backend
+    ON jobs (user_id, hub, grp, project, backend, created_at);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+CREATE TABLE IF NOT EXISTS job_tags (
+    job_id TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (job_id, tag)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS payloads (
     job_id TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -46,9 +56,66 @@ CREATE TABLE IF NOT EXISTS access_tokens (
 );
 """
 
+_SCHEMA_VERSION = 1
+"""``PRAGMA user_version`` of the current schema; :data:`_MIGRATIONS` brings older ones up."""
+
+_MIGRATIONS = {
+    # Version 1 added job_tags: fill it from the documents stored before.
+    1: "INSERT OR IGNORE INTO job_tags (job_id, tag) "
+    "SELECT jobs.id, tag.value FROM jobs, json_each(jobs.doc, '$.tags') AS tag "
+    "WHERE tag.type = 'text'",
+}
+
+FIELD_COLUMNS: dict[str, str] = {
+    "id": "id",
+    "status": "status",
+    "backend.name": "backend",
+    "hubInfo.hub.name": "hub",
+    "hubInfo.group.name": "grp",
+    "hubInfo.project.name": "project",
+    "userId": "user_id",
+}
+"""Document paths whose value a ``jobs`` column holds, for every job: the listing may test the
+column instead of the document. Every job document has these paths (the service builds them
+all from the same :class:`JobRecord`), and :meth:`JobStore.insert` / :meth:`JobStore.save`
+write column and document together."""
+
+CREATED_COLUMN = "created_at"
+"""The column holding ``creationDate`` as :func:`format_iso` writes it: UTC, milliseconds, a
+fixed width, so text order is time order."""
+
+TAGS_TABLE = "job_tags"
+"""``(job_id, tag)`` for each tag of each job's document, kept in step with ``tags``."""
+
 _FINAL = sorted(status.value for status in FINAL_API_STATUSES)
 _FINAL_PLACEHOLDERS = ",".join("?" for _ in _FINAL)
 _COLUMNS = "id, user_id, hub, grp, project, backend, status, created_at, doc, meta"
+
+
+def _job_row(record: JobRecord) -> tuple[Any, ...]:
+    return (
+        record.id,
+        record.user_id,
+        record.hub,
+        record.group,
+        record.project,
+        record.backend,
+        record.status.value,
+        record.created_at,
+        document_json(record.doc),
+        json.dumps(record.meta),
+    )
+
+
+def _tag_rows(record: JobRecord) -> list[tuple[str, str]]:
+    return [(record.id, tag) for tag in record.doc.tags]
+
+
+@dataclass
+class WorkCounter:
+    """How much work SQLite did, in units of :data:`JobStore.WORK_UNIT` VM instructions."""
+
+    units: int = 0
 
 
 def _hash_token(token: str) -> str:
@@ -68,6 +135,22 @@ def _record(row: Any) -> JobRecord:
         doc=parse_document(row[8]),
         meta=json.loads(row[9]),
     )
+
+
+_INSERT_JOB = f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_TAG = f"INSERT OR IGNORE INTO {TAGS_TABLE} (job_id, tag) VALUES (?, ?)"
+
+
+async def _migrate(connection: aiosqlite.Connection) -> None:
+    """Bring a database made by an older service up to :data:`_SCHEMA_VERSION`."""
+    async with connection.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = int(row[0]) if row else 0
+    for target in range(version + 1, _SCHEMA_VERSION + 1):
+        await connection.execute(_MIGRATIONS[target])
+    if version < _SCHEMA_VERSION:
+        # PRAGMA takes no placeholders; the value is our own integer constant.
+        await connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
 
 class DatabaseInUse(RuntimeError):
@@ -104,6 +187,9 @@ def _lock_exclusively(path: Path) -> IO[str]:
 class JobStore:
     """Async access to the service database. One connection, used from one event loop."""
 
+    WORK_UNIT = 100
+    """VM instructions per unit of :meth:`count_work`."""
+
     def __init__(self, connection: aiosqlite.Connection, lock: IO[str] | None = None) -> None:
         self._db = connection
         self._lock = lock
@@ -121,6 +207,7 @@ class JobStore:
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.executescript(_SCHEMA)
+            await _migrate(connection)
             await connection.commit()
         except BaseException:
             lock.close()
@@ -139,20 +226,14 @@ class JobStore:
 
     async def insert(self, record: JobRecord) -> None:
         """Store a new job."""
-        await self._db.execute(
-            f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.id,
-                record.user_id,
-                record.hub,
-                record.group,
-                record.project,
-                record.backend,
-                record.status.value,
-                record.created_at,
-                document_json(record.doc),
-                json.dumps(record.meta),
-            ),
+        await self.insert_many([record])
+
+    async def insert_many(self, records: Iterable[JobRecord]) -> None:
+        """Store new jobs in one transaction (seeding thousands takes a moment, not minutes)."""
+        records = list(records)
+        await self._db.executemany(_INSERT_JOB, [_job_row(record) for record in records])
+        await self._db.executemany(
+            _INSERT_TAG, [row for record in records for row in _tag_rows(record)]
         )
         await self._db.commit()
 
@@ -162,6 +243,9 @@ class JobStore:
             "UPDATE jobs SET status = ?, doc = ?, meta = ? WHERE id = ?",
             (record.status.value, document_json(record.doc), json.dumps(record.meta), record.id),
         )
+        # Tags change rarely, but any save may carry new ones: rewrite the job's few rows.
+        await self._db.execute(f"DELETE FROM {TAGS_TABLE} WHERE job_id = ?", (record.id,))
+        await self._db.executemany(_INSERT_TAG, _tag_rows(record))
         await self._db.commit()
 
     async def get(self, job_id: str) -> JobRecord | None:
@@ -170,15 +254,60 @@ class JobStore:
             row = await cur.fetchone()
         return _record(row) if row else None
 
-    async def documents(self, user_id: str, hub: str, group: str, project: str) -> list[str]:
-        """The documents (JSON text) of a user's jobs in a project, oldest first."""
-        async with self._db.execute(
-            "SELECT doc FROM jobs WHERE user_id = ? AND hub = ? AND grp = ? AND project = ? "
-            "ORDER BY created_at, id",
-            (user_id, hub, group, project),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [row[0] for row in rows]
+    async def documents(
+        self,
+        owner: JobOwner,
+        condition: str = "",
+        params: Sequence[Any] = (),
+        *,
+        order_by: str = "created_at, id",
+        limit: int | None = None,
+        offset: int = 0,
+        batch_size: int = 100,
+    ) -> AsyncGenerator[list[str], None]:
+        """The documents (JSON text) of a user's jobs in a project, in batches.
+
+        Args:
+            owner: whose jobs, in which project.
+            condition: an SQL condition on the ``jobs`` columns (and :data:`TAGS_TABLE`),
+                with ``?`` placeholders for ``params``; built by the listing planner from
+                fixed column names only.
+            params: the values of the placeholders.
+            order_by: an SQL ``ORDER BY`` list over the columns.
+            limit: at most this many rows (``None``: all).
+            offset: rows to leave out first.
+            batch_size: rows per batch: a caller that stops early reads no further.
+        """
+        query = (
+            "SELECT doc FROM jobs WHERE user_id = ? AND hub = ? AND grp = ? AND project = ?"
+            # Parenthesised: a condition "a OR b" must not escape the owner's columns.
+            + (f" AND ({condition})" if condition else "")
+            + f" ORDER BY {order_by}"
+        )
+        values = [*owner, *params]
+        if limit is not None or offset:
+            query += " LIMIT ? OFFSET ?"
+            values += [-1 if limit is None else limit, offset]
+        async with self._db.execute(query, values) as cursor:
+            while rows := await cursor.fetchmany(batch_size):
+                yield [row[0] for row in rows]
+
+    @asynccontextmanager
+    async def count_work(self) -> AsyncIterator[WorkCounter]:
+        """Count the SQLite VM instructions run inside the block (in :data:`WORK_UNIT` s):
+        a measure of rows visited that, unlike time, does not depend on the machine."""
+        counter = WorkCounter()
+
+        def tick() -> int:
+            counter.units += 1
+            return 0  # non-zero would abort the statement
+
+        await self._db.set_progress_handler(tick, self.WORK_UNIT)
+        try:
+            yield counter
+        finally:
+            # None removes the handler (sqlite3's API); aiosqlite's annotation omits it.
+            await self._db.set_progress_handler(None, 0)  # type: ignore[arg-type]
 
     async def count_unfinished(
         self, user_id: str, hub: str, group: str, project: str, backend: str

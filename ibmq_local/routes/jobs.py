@@ -19,7 +19,8 @@ from ibmq_async._core.models.job import (
 )
 
 from .._job_document import JobRecord, client_info, dump_document
-from .._loopback import FilterError, LoopbackFilter, apply_filter, parse_filter
+from .._listing import select_jobs
+from .._loopback import FilterError, LoopbackFilter, parse_filter
 from .._state import ServiceState, server_base_url
 from .._store import QOBJ, RESULT
 from ..errors import ApiError, ApiErrorCode, invalid_request, job_not_found
@@ -67,12 +68,8 @@ async def _list(state: ServiceState, scope: ProjectScope, raw_filter: str | None
         raise ApiError(ApiErrorCode.INVALID_FILTER, str(exc)) from None
     if not flt.order:
         flt = LoopbackFilter(flt.where, [("creationDate", True)], flt.limit, flt.skip, flt.fields)
-    documents = await state.store.documents(*scope.key)
-
-    def select() -> bytes:
-        return json.dumps(apply_filter((json.loads(d) for d in documents), flt)).encode()
-
-    return _json(await asyncio.to_thread(select))
+    listing = await select_jobs(state.store, scope.key, flt)
+    return _json(await asyncio.to_thread(lambda: json.dumps(listing.documents).encode()))
 
 
 # The listing routes come first: "/status/v/1" would otherwise match "/{job_id}/v/1".
