@@ -37,6 +37,7 @@ from ._events import JobEvents
 from ._job_document import JobOwner, JobRecord, apply_status, new_job_id, new_job_record
 from ._pool import JobStopped, PoolClosed, WorkerCrashed, WorkerPool
 from ._store import QOBJ, RESULT, JobStore
+from ._summary import SUMMARY_DATA, summary_data
 from ._worker import ExecutionOutcome, ExecutionRequest
 from .config import Settings
 from .errors import ApiError
@@ -179,8 +180,10 @@ class JobScheduler:
         error: tuple[int, str] | None = None,
         meta: dict[str, Any] | None = None,
         shots: int | None = None,
+        summary: dict[str, Any] | None = None,
     ) -> JobRecord | None:
-        """Move a job to ``status`` and persist it (with private ``meta`` and served ``shots``).
+        """Move a job to ``status`` and persist it (with private ``meta``, and the served
+        ``shots`` and ``summaryData``).
 
         Returns the updated record, or ``None`` when the job is missing, already final, or
         not in one of the ``expect`` statuses.
@@ -196,6 +199,8 @@ class JobScheduler:
                 record.meta.update(meta)
             if shots is not None:
                 record.doc.shots = shots
+            if summary is not None:
+                record.doc = record.doc.model_copy(update={SUMMARY_DATA: summary})
             await self._store.save(record)
         self.events.changed([job_id])
         return record
@@ -371,6 +376,7 @@ class JobScheduler:
                 "experiments": summary.n_experiments,
             },
             shots=summary.shots,
+            summary=summary_data(summary.qobj) if summary.qobj is not None else None,
         )
         if validated is not None and await self.transition(
             job_id, ApiJobStatus.QUEUED, expect={ApiJobStatus.VALIDATED}

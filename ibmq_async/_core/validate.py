@@ -56,6 +56,8 @@ class QobjSummary:
     qobj_id: str
     shots: int
     n_experiments: int
+    qobj: Mapping[str, Any] | None = None
+    """The Qobj that passed (for the service's ``summaryData``)."""
 
 
 @functools.cache
@@ -195,7 +197,9 @@ class _Validator:
         self._check_options(config)
         for index, experiment in enumerate(experiments):
             self._check_experiment(index, experiment, config)
-        return QobjSummary(qobj_id=qobj_id, shots=shots, n_experiments=len(experiments))
+        return QobjSummary(
+            qobj_id=qobj_id, shots=shots, n_experiments=len(experiments), qobj=self.qobj
+        )
 
     def _check_shots(self, shots: Any, where: str = "") -> int:
         problem = shots_problem(shots, self.conf.get("max_shots"), self.backend, where)

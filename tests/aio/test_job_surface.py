@@ -76,6 +76,9 @@ async def test_jobs_filters_and_pages(provider: AsyncAccountProvider) -> None:
     assert await backend.jobs(limit=None, job_tags=[tag], end_datetime=before) == []
     raw = await backend.jobs(limit=None, db_filter={"experimentTag": tag, "tags": "n4"})
     assert [job.job_id() for job in raw] == [ids[4]]
+    summary = "summaryData.summary.qobj_config.n_qubits"
+    assert len(await backend.jobs(limit=None, job_tags=[tag], db_filter={summary: 2})) == 5
+    assert await backend.jobs(limit=None, job_tags=[tag], db_filter={summary: 3}) == []
     other = provider.get_backend("ibmq_manila")
     assert await other.jobs(limit=None, job_tags=[tag]) == []
 
