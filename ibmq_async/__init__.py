@@ -11,26 +11,31 @@ Start with the account factory::
 """
 
 from . import exceptions, models
+from ._core.credentials import Credentials
 from ._core.defaults import QX_AUTH_URL, Timeouts
 from ._core.endpoints import HubGroupProject
 from ._core.retry import RetryPolicy
 from .account import AsyncIBMQ, AsyncIBMQFactory
-from .backend import AsyncIBMQBackend, AsyncIBMQSimulator
+from .backend import AsyncIBMQBackend, AsyncIBMQRetiredBackend, AsyncIBMQSimulator
 from .exceptions import *  # noqa: F403
 from .job import AsyncIBMQJob
-from .provider import AsyncAccountProvider
+from .provider import AsyncAccountProvider, AsyncBackendNamespace, least_busy
 
 __all__ = [
     "QX_AUTH_URL",
     "AsyncAccountProvider",
+    "AsyncBackendNamespace",
     "AsyncIBMQ",
     "AsyncIBMQBackend",
     "AsyncIBMQFactory",
     "AsyncIBMQJob",
+    "AsyncIBMQRetiredBackend",
     "AsyncIBMQSimulator",
+    "Credentials",
     "HubGroupProject",
     "RetryPolicy",
     "Timeouts",
+    "least_busy",
     "models",
 ]
 __all__ += exceptions.__all__

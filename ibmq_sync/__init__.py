@@ -12,28 +12,33 @@ Start with the account factory::
     counts = (job.result()).get_counts()
 """
 
+from ibmq_async._core.credentials import Credentials
 from ibmq_async._core.defaults import QX_AUTH_URL, Timeouts
 from ibmq_async._core.endpoints import HubGroupProject
 from ibmq_async._core.retry import RetryPolicy
 
 from . import exceptions, models
 from .account import IBMQ, IBMQFactory
-from .backend import IBMQBackend, IBMQSimulator
+from .backend import IBMQBackend, IBMQRetiredBackend, IBMQSimulator
 from .exceptions import *  # noqa: F403
 from .job import IBMQJob
-from .provider import AccountProvider
+from .provider import AccountProvider, BackendNamespace, least_busy
 
 __all__ = [
     "IBMQ",
     "QX_AUTH_URL",
     "AccountProvider",
+    "BackendNamespace",
+    "Credentials",
     "HubGroupProject",
     "IBMQBackend",
     "IBMQFactory",
     "IBMQJob",
+    "IBMQRetiredBackend",
     "IBMQSimulator",
     "RetryPolicy",
     "Timeouts",
+    "least_busy",
     "models",
 ]
 __all__ += exceptions.__all__

@@ -29,7 +29,8 @@ def check_credentials(token: Any, url: Any) -> None:
 
     Raises:
         IBMQAccountCredentialsInvalidToken: the token is not a non-empty string.
-        IBMQAccountCredentialsInvalidUrl: the URL is not an absolute http(s) URL.
+        IBMQAccountCredentialsInvalidUrl: the URL is not an absolute http(s) URL, or has a
+            query or fragment.
     """
     if not isinstance(token, str) or not token.strip():
         raise IBMQAccountCredentialsInvalidToken("The API token must be a non-empty string.")
@@ -37,6 +38,11 @@ def check_credentials(token: Any, url: Any) -> None:
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
         shown = redact_url(url) if isinstance(url, str) else repr(url)
         raise IBMQAccountCredentialsInvalidUrl(f"Not an http(s) URL: {shown}")
+    if parsed.query or parsed.fragment:
+        raise IBMQAccountCredentialsInvalidUrl(
+            f"The authentication URL {redact_url(url)} must not have a query or a fragment: "
+            "the API paths are appended to it."
+        )
 
 
 def check_provider_fields(hub: Any, group: Any, project: Any, *, all_or_none: bool) -> None:
