@@ -106,7 +106,9 @@ def _send(
         raise classify(exc, endpoint.family, context, credentials=not endpoint.storage) from None
     if not reply:
         return None
-    return replies.decode(response.content, endpoint.family, context, response.status_code)
+    return replies.decode(
+        response.content, endpoint.family, context, response.status_code, session.secrets
+    )
 
 
 class AccountApi:

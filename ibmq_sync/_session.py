@@ -67,6 +67,11 @@ class Session:
         """The access token, for the status websocket's authentication message."""
         return self._access_token
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The strings kept out of error messages (tokens)."""
+        return self._secrets
+
     def add_secret(self, secret: str) -> None:
         """Keep ``secret`` out of every error message."""
         self._secrets = (*self._secrets, secret)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ErrorFamily, protocol_error
+from .errors import ErrorFamily, protocol_error, redact
 from .models.account import HubInfo, LoginResponse, UserInfo
 from .models.configuration import BackendConfiguration
 from .models.job import CancelResponse, JobDocument
@@ -27,14 +27,20 @@ logger = logging.getLogger("ibmq_async")
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def decode(content: bytes, family: ErrorFamily, context: str, status_code: int = -1) -> Any:
-    """The JSON value of a reply body."""
+def decode(
+    content: bytes,
+    family: ErrorFamily,
+    context: str,
+    status_code: int = -1,
+    secrets: tuple[str, ...] = (),
+) -> Any:
+    """The JSON value of a reply body; ``secrets`` are kept out of the error's snippet."""
     try:
         return json.loads(content)
     except RecursionError:
         raise protocol_error(family, context, "JSON nested too deeply", status_code) from None
     except (ValueError, UnicodeDecodeError):
-        snippet = content[:200].decode("utf-8", "replace")
+        snippet = redact(content[:200].decode("utf-8", "replace"), secrets)
         raise protocol_error(family, context, f"not JSON ({snippet!r})", status_code) from None
 
 

@@ -300,6 +300,15 @@ def account_api() -> Iterator[respx.MockRouter]:
         yield router
 
 
+async def test_a_malformed_reply_never_shows_a_token(account_api: respx.MockRouter) -> None:
+    account_api.get(f"{AUTH}/users/me").respond(200, text="<p>hello access and token</p>")
+    accounts = AsyncIBMQFactory()
+    with pytest.raises(IBMQAccountApiError) as failed:
+        await accounts.enable_account("token", url=AUTH, retry=FAST)
+    assert "not JSON" in str(failed.value)
+    assert "access" not in str(failed.value) and " token<" not in str(failed.value)
+
+
 async def test_malformed_account_urls_give_a_typed_error(account_api: respx.MockRouter) -> None:
     # Reproduces a defect of main: enable_account raised a raw pydantic ValidationError.
     account_api.get(f"{AUTH}/users/me").respond(json={"urls": "nowhere"})
