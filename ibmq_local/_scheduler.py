@@ -37,7 +37,7 @@ from ._events import JobEvents
 from ._job_document import JobOwner, JobRecord, apply_status, new_job_id, new_job_record
 from ._pool import JobStopped, PoolClosed, WorkerCrashed, WorkerPool
 from ._store import QOBJ, RESULT, JobStore
-from ._summary import SUMMARY_DATA, summary_data
+from ._summary import summary_data
 from ._worker import ExecutionOutcome, ExecutionRequest
 from .config import Settings
 from .errors import ApiError
@@ -200,7 +200,7 @@ class JobScheduler:
             if shots is not None:
                 record.doc.shots = shots
             if summary is not None:
-                record.doc = record.doc.model_copy(update={SUMMARY_DATA: summary})
+                record.doc = record.doc.model_copy(update={"summary_data": summary})
             await self._store.save(record)
         self.events.changed([job_id])
         return record

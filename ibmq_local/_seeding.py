@@ -17,7 +17,7 @@ from ibmq_async._core.statuses import ApiJobStatus
 
 from ._job_document import JobOwner, JobRecord, apply_status, new_job_id, new_job_record
 from ._store import JobStore
-from ._summary import SUMMARY_DATA, summary_data
+from ._summary import summary_data
 from .config import load_settings
 
 _STEPS = (
@@ -58,7 +58,7 @@ def completed_job(
         "config": {"shots": shots, "n_qubits": n_qubits, "memory_slots": n_qubits},
         "experiments": [{}] * num_circuits,
     }
-    record.doc = record.doc.model_copy(update={"shots": shots, SUMMARY_DATA: summary_data(qobj)})
+    record.doc = record.doc.model_copy(update={"shots": shots, "summary_data": summary_data(qobj)})
     return record
 
 

@@ -18,9 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-SUMMARY_DATA = "summaryData"
-"""The document key. ``JobDocument`` keeps it as an extra field, which it serves as is."""
-
 
 def summary_data(qobj: Mapping[str, Any]) -> dict[str, Any]:
     """The ``summaryData`` of a job whose (validated) Qobj is ``qobj``."""

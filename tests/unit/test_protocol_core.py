@@ -83,11 +83,11 @@ def test_job_document_reads_utc_and_keeps_unknown_fields() -> None:
             "creationDate": "2023-02-01T10:00:00.000Z",
             "status": "QUEUED",
             "kind": "q-object-external-storage",
-            "summaryData": {"size": 3},
+            "futureField": {"size": 3},
         }
     )
     assert doc.creation_date.utcoffset() is not None
-    assert doc.model_extra == {"summaryData": {"size": 3}}
+    assert doc.model_extra == {"futureField": {"size": 3}}
 
 
 def test_paths_quote_names() -> None:

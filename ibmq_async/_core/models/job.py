@@ -113,6 +113,8 @@ class JobDocument(WireModel):
     hub_info: JobHubInfo | None = None
     user_id: str | None = None
     allow_object_storage: bool | None = None
+    summary_data: dict[str, Any] | None = None
+    """What the service recorded about the job's Qobj (``summary.qobj_config``, ...)."""
 
 
 class UploadInfo(WireModel):
