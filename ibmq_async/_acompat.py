@@ -32,6 +32,7 @@ __all__ = [
     "BackendBase",
     "Event",
     "Limiter",
+    "Relogin",
     "TaskGroup",
     "connect_websocket",
     "monotonic",
@@ -64,6 +65,9 @@ class BackendBase:
     def __init__(self, configuration: BackendConfiguration) -> None:
         self._configuration = configuration
 
+
+Relogin = Callable[[], Coroutine[Any, Any, None]]
+"""Logs an account in again (after its access token expired)."""
 
 Event = anyio.Event
 """A flag tasks wait on until another sets it."""

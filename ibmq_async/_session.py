@@ -11,7 +11,7 @@ import logging
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ._acompat import sleep
+from ._acompat import Relogin, sleep
 from ._core import errors
 from ._core.defaults import CLIENT_APPLICATION, Timeouts
 from ._core.retry import RetryPolicy
@@ -50,6 +50,8 @@ class AsyncSession:
         self._client: httpx.AsyncClient | None = None
         self._access_token: str | None = None
         self._secrets: tuple[str, ...] = ()
+        self.relogin: Relogin | None = None
+        """Set once logged in: gets a new access token when the server answers 401."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} authenticated={self._access_token is not None}>"

@@ -281,6 +281,12 @@ class AsyncIBMQFactory:
                     f"The login reply of {shown} has no access token."
                 ) from None
             session.set_access_token(login.id, *secrets)
+
+            async def relogin() -> None:
+                again = await auth.login(token)
+                session.set_access_token(again.id, *secrets)
+
+            session.relogin = relogin
             user = await auth.user_info()
             hubs = await auth.hubs(user.urls.http)
             providers = []

@@ -30,6 +30,7 @@ __all__ = [
     "BackendBase",
     "Event",
     "Limiter",
+    "Relogin",
     "TaskGroup",
     "WebSocket",
     "connect_websocket",
@@ -84,6 +85,9 @@ class BackendBase(BackendV2):  # type: ignore[misc]  # qiskit is untyped
         # The real defaults depend on the configuration; the subclass sets them.
         return Options()
 
+
+Relogin = Callable[[], None]
+"""Logs an account in again (after its access token expired)."""
 
 Event = threading.Event
 """A flag threads wait on until another sets it."""

@@ -92,18 +92,28 @@ def _send(
 ) -> Any:
     """Send one request of ``endpoint``; return its decoded JSON reply (``None`` when
     ``reply`` is false), or raise the endpoint family's typed error."""
-    try:
-        response = session.request(
-            endpoint.method,
-            url,
-            content=json.dumps(body).encode() if body is not None else None,
-            params=params,
-            authenticated=endpoint.authenticated,
-            storage=endpoint.storage,
-            idempotent=endpoint.idempotent,
-        )
-    except RequestsApiError as exc:
-        raise classify(exc, endpoint.family, context, credentials=not endpoint.storage) from None
+    content = json.dumps(body).encode() if body is not None else None
+    for fresh_login in (False, True):
+        try:
+            response = session.request(
+                endpoint.method,
+                url,
+                content=content,
+                params=params,
+                authenticated=endpoint.authenticated,
+                storage=endpoint.storage,
+                idempotent=endpoint.idempotent,
+            )
+            break
+        except RequestsApiError as exc:
+            expired = exc.status_code == 401 and endpoint.authenticated and not fresh_login
+            if expired and session.relogin is not None:
+                # The access token may have expired: log in again once, then fail clearly.
+                session.relogin()
+                continue
+            raise classify(
+                exc, endpoint.family, context, credentials=not endpoint.storage
+            ) from None
     if not reply:
         return None
     return replies.decode(

@@ -17,7 +17,7 @@ from ibmq_async._core import errors
 from ibmq_async._core.defaults import CLIENT_APPLICATION, Timeouts
 from ibmq_async._core.retry import RetryPolicy
 
-from ._compat import sleep
+from ._compat import Relogin, sleep
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ class Session:
         self._client: httpx.Client | None = None
         self._access_token: str | None = None
         self._secrets: tuple[str, ...] = ()
+        self.relogin: Relogin | None = None
+        """Set once logged in: gets a new access token when the server answers 401."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} authenticated={self._access_token is not None}>"

@@ -284,6 +284,12 @@ class IBMQFactory:
                     f"The login reply of {shown} has no access token."
                 ) from None
             session.set_access_token(login.id, *secrets)
+
+            def relogin() -> None:
+                again = auth.login(token)
+                session.set_access_token(again.id, *secrets)
+
+            session.relogin = relogin
             user = auth.user_info()
             hubs = auth.hubs(user.urls.http)
             providers = []

@@ -16,6 +16,7 @@ from qiskit import QuantumCircuit
 from ibmq_sync import (
     AccountProvider,
     IBMQApiError,
+    IBMQBackendApiCredentialsError,
     IBMQBackendApiError,
     IBMQBackendError,
     IBMQBackendJobLimitError,
@@ -322,3 +323,21 @@ def test_a_job_of_a_retired_backend_gets_a_stand_in(
     assert len(api.calls) == calls  # none of these asked the server
     with pytest.raises(IBMQBackendError):
         retired.run(circuit())
+
+
+def test_an_expired_access_token_logs_in_again_once(
+    api: respx.MockRouter, mocked: AccountProvider
+) -> None:
+    login = api.post(f"{AUTH}/users/loginWithToken").respond(json={"id": "access-2"})
+    before = login.call_count
+    expired = httpx.Response(401, json={"error": {"code": 3200, "message": "expired"}})
+    ok = httpx.Response(200, json={"state": True, "status": "active", "lengthQueue": 0})
+    status = api.get(f"{HGP}/devices/fake_device/queue/status").mock(side_effect=[expired, ok])
+    backend = mocked.get_backend("fake_device")
+    assert (backend.status()).operational
+    assert login.call_count == before + 1
+    assert status.calls[-1].request.headers["X-Access-Token"] == "access-2"
+    status.mock(side_effect=None, return_value=expired)
+    with pytest.raises(IBMQBackendApiCredentialsError):
+        backend.status()
+    assert login.call_count == before + 2  # once per failing call, never in a loop
