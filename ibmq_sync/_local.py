@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ibmq_async._core.defaults import local_extra_command
 from ibmq_async._core.exceptions import IBMQLocalServiceError
 
 if TYPE_CHECKING:
@@ -18,8 +19,10 @@ def embedded(data_dir: Path | None) -> LocalService:
     try:
         from ibmq_local.service import embedded_service
     except ImportError as exc:
+        missing = f" ({exc.name} is missing)" if exc.name else ""
+        command = local_extra_command(Path(__file__).parent)
         raise IBMQLocalServiceError(
-            "The embedded local service needs the 'local' extra: pip install 'ibmq-async[local]'"
+            f"The embedded local service needs the 'local' extra{missing}: {command}"
         ) from exc
     try:
         return embedded_service(data_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import httpx
 
@@ -55,3 +56,12 @@ class Timeouts:
     def for_storage(self) -> httpx.Timeout:
         """Timeout of an object-storage transfer."""
         return httpx.Timeout(self.storage, connect=self.connect)
+
+
+def local_extra_command(package_dir: Path) -> str:
+    """The command that installs the ``local`` extra where ``package_dir`` was installed
+    from: the checkout itself for an editable install, the package index otherwise."""
+    checkout = package_dir.resolve().parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "ibmq_local").is_dir():
+        return f'pip install -e "{checkout}[local]"'
+    return "pip install 'ibmq-async[local]'"

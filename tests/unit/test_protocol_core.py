@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from qiskit.providers import JobStatus
@@ -94,3 +96,29 @@ def test_paths_quote_names() -> None:
     paths = ProjectPaths("http://h/api/", HubGroupProject("ibm-q", "open", "main"))
     assert paths.devices == "http://h/api/Network/ibm-q/Groups/open/Projects/main/devices/v/1"
     assert paths.job("a/b", "v/1").endswith("/Jobs/a%2Fb/v/1")
+
+
+def test_the_local_extra_hint_fits_where_the_sdk_was_installed(tmp_path: Path) -> None:
+    from ibmq_async._core.defaults import local_extra_command
+
+    checkout = tmp_path / "checkout"
+    (checkout / "ibmq_async").mkdir(parents=True)
+    (checkout / "ibmq_local").mkdir()
+    (checkout / "pyproject.toml").write_text("[project]\n")
+    assert local_extra_command(checkout / "ibmq_async") == f'pip install -e "{checkout}[local]"'
+    site = tmp_path / "site-packages"
+    (site / "ibmq_async").mkdir(parents=True)
+    assert local_extra_command(site / "ibmq_async") == "pip install 'ibmq-async[local]'"
+
+
+def test_a_missing_local_extra_names_the_module_and_the_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    from ibmq_async import IBMQLocalServiceError
+    from ibmq_async._local import embedded
+
+    monkeypatch.setitem(sys.modules, "ibmq_local.service", None)
+    with pytest.raises(IBMQLocalServiceError, match=r"ibmq_local\.service is missing\): pip"):
+        embedded(None)
