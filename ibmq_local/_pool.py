@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 import time
-from multiprocessing import spawn
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing import resource_tracker, spawn
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
@@ -76,6 +79,29 @@ _STOP_GRACE = 5.0
 """Seconds a worker gets to die of SIGTERM before it is killed."""
 
 
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in the calling thread, so that the processes it spawns start blocking it.
+
+    Ctrl-C in a terminal signals the whole process group, workers included. A worker
+    ignores SIGINT once it runs (see :func:`ibmq_local._worker.serve`), but it spends a
+    second or two importing first, and SIGINT then would kill it and fail its job. The
+    signal mask, unlike handlers, survives ``exec``: the child holds the signal pending
+    until it has made it harmless. The stdlib starts its resource tracker the same way.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    # Starting the resource tracker unblocks SIGINT in the calling thread when done: have
+    # it started first, so that starting the worker finds it running.
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
@@ -83,7 +109,8 @@ class _Worker:
         parent, child = context.Pipe()
         self.process = context.Process(target=serve, args=(child,), daemon=True)
         self.connection: Connection = parent
-        self.process.start()
+        with _sigint_blocked():
+            self.process.start()
         # Only the child may hold its end: then the parent reads EOF as soon as it dies.
         child.close()
 

@@ -87,6 +87,8 @@ class JobScheduler:
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
         self._last_created: datetime | None = None
+        self._closing = False
+        """Set by :meth:`close`: whatever fails from then on is shutdown, not a job error."""
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -107,10 +109,14 @@ class JobScheduler:
         self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="ibmq-local-dispatch")
 
     async def close(self) -> None:
-        """Stop dispatching and shut the worker pool down.
+        """Stop dispatching and shut the worker pool down, promptly.
 
-        Jobs still running stay ``RUNNING`` in the store and are re-queued at next start.
+        Jobs still running are abandoned (their workers are stopped) and go back to
+        ``QUEUED``; they, the queued ones and those being validated stay in the store and
+        run at next start.
         """
+        self._closing = True
+        running = list(self._running.values())
         tasks = [*self._tasks, *([self._dispatcher] if self._dispatcher else [])]
         for task in tasks:
             task.cancel()
@@ -120,6 +126,11 @@ class JobScheduler:
         except RuntimeError:
             # At interpreter exit no new threads may start: close in the loop's thread.
             self._pool.close()
+        for job_id in running:
+            try:
+                await self.transition(job_id, ApiJobStatus.QUEUED, expect={ApiJobStatus.RUNNING})
+            except Exception as exc:  # the next start re-queues it anyway
+                logger.debug("cannot re-queue job %s: %r", job_id, exc)
 
     # -- creation and transitions -----------------------------------------------------------
 
@@ -358,6 +369,9 @@ class JobScheduler:
             )
             return
         except Exception as exc:  # a validator bug must not leave the job VALIDATING
+            if self._closing:  # e.g. no threads at interpreter exit: validate at next start
+                logger.debug("validation of job %s abandoned: %r", job_id, exc)
+                return
             logger.exception("cannot validate job %s", job_id)
             message = f"The Qobj could not be validated ({type(exc).__name__})"
             await self.transition(
@@ -384,10 +398,10 @@ class JobScheduler:
             self._enqueue(validated.backend, job_id)
 
     async def _dispatch_loop(self) -> None:
-        while True:
+        while not self._closing:
             await self._wake.wait()
             self._wake.clear()
-            while len(self._running) < self._settings.max_workers:
+            while not self._closing and len(self._running) < self._settings.max_workers:
                 picked = self._pick()
                 if picked is None:
                     break
@@ -417,7 +431,10 @@ class JobScheduler:
             await self._run_one(backend, job_id)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
+            if self._closing:  # abandoned: it runs again at next start
+                logger.debug("job %s abandoned while the service stops: %r", job_id, exc)
+                return
             logger.exception("internal error while running job %s", job_id)
             await self.transition(
                 job_id,

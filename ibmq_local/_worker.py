@@ -54,8 +54,12 @@ def serve(connection: Connection) -> None:
     the simulation is sent back as the exception, for the service to report.
     """
     # Ctrl-C in a terminal reaches the whole process group: the service decides what
-    # happens to running jobs, so a worker must not die of it first.
+    # happens to running jobs, so a worker must not die of it. The pool starts workers
+    # with SIGINT blocked (see ``_pool._sigint_blocked``); one that arrived since is
+    # pending, and discarded when it is unblocked under SIG_IGN.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     while True:
         try:
             request = connection.recv()
