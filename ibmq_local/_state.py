@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
@@ -12,7 +13,7 @@ from ._catalog import BackendCatalog
 from ._scheduler import JobScheduler
 from ._signing import UrlSigner
 from ._store import JobStore
-from .config import Settings
+from .config import ProjectMembership, Settings, UserConfig
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ServiceState:
     signer: UrlSigner
     calibrations: CalibrationHistory
     _catalog_loading: asyncio.Future[None] | None = field(default=None, repr=False)
+    _listings: dict[tuple[str, ...], bytes] = field(default_factory=dict, repr=False)
 
     def start_loading_catalog(self) -> None:
         """Scan the backend snapshots in a thread, so startup does not wait for it."""
@@ -38,6 +40,28 @@ class ServiceState:
         assert self._catalog_loading is not None
         await asyncio.shield(self._catalog_loading)
         return self.catalog
+
+    async def user_for_access_token(self, token: str) -> UserConfig | None:
+        """The configured user an unexpired access token was issued to."""
+        user_id = await self.store.user_for_access_token(
+            token, ttl_seconds=self.settings.access_token_ttl_seconds
+        )
+        return self.settings.user_by_id(user_id) if user_id else None
+
+    async def device_listing(self, membership: ProjectMembership) -> bytes:
+        """The ``devices/v/1`` body of a project: the backends it may use, serialised once."""
+        catalog = await self.loaded_catalog()
+        if membership.backends is None:
+            return catalog.listing_json()
+        key = tuple(sorted(set(membership.backends)))
+        body = self._listings.get(key)
+        if body is None:
+            configurations = [
+                catalog.configuration(name) for name in catalog.names() if name in key
+            ]
+            body = json.dumps(configurations).encode()
+            self._listings[key] = body
+        return body
 
 
 def get_state(request: HTTPConnection) -> ServiceState:

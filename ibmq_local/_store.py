@@ -1,4 +1,7 @@
-"""SQLite persistence of jobs, their payloads (Qobj and result JSON) and access tokens."""
+"""SQLite persistence of jobs, their payloads (Qobj and result JSON) and access tokens.
+
+Access tokens are kept as SHA-256 hashes only: a copy of the database gives no usable token.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,6 +21,7 @@ from ibmq_async._core.dates import format_iso, utc_now
 from ibmq_async._core.statuses import FINAL_API_STATUSES, ApiJobStatus
 
 from ._job_document import JobOwner, JobRecord, document_json, parse_document
+from ._sharing import shared_level
 
 QOBJ = "qobj"
 RESULT = "result"
@@ -56,14 +61,26 @@ CREATE TABLE IF NOT EXISTS access_tokens (
 );
 """
 
-_SCHEMA_VERSION = 1
-"""``PRAGMA user_version`` of the current schema; :data:`_MIGRATIONS` brings older ones up."""
+_SCHEMA_VERSION = 2
+"""``PRAGMA user_version`` of the current schema; :data:`_MIGRATIONS` brings older ones up
+(a new database too: :data:`_SCHEMA` is the version 0 schema plus version 1's table)."""
 
-_MIGRATIONS = {
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
     # Version 1 added job_tags: fill it from the documents stored before.
-    1: "INSERT OR IGNORE INTO job_tags (job_id, tag) "
-    "SELECT jobs.id, tag.value FROM jobs, json_each(jobs.doc, '$.tags') AS tag "
-    "WHERE tag.type = 'text'",
+    1: (
+        "INSERT OR IGNORE INTO job_tags (job_id, tag) "
+        "SELECT jobs.id, tag.value FROM jobs, json_each(jobs.doc, '$.tags') AS tag "
+        "WHERE tag.type = 'text'",
+    ),
+    # Version 2 added share_level: the shareLevel of jobs visible to others, else NULL.
+    2: (
+        "ALTER TABLE jobs ADD COLUMN share_level TEXT",
+        "UPDATE jobs SET share_level = json_extract(doc, '$.shareLevel') "
+        "WHERE json_extract(doc, '$.shareLevel') IN ('global', 'hub', 'group', 'project')",
+        # Only shared jobs: the listing walks it for the jobs others shared with the caller.
+        "CREATE INDEX IF NOT EXISTS jobs_shared ON jobs (created_at, id) "
+        "WHERE share_level IS NOT NULL",
+    ),
 }
 
 FIELD_COLUMNS: dict[str, str] = {
@@ -90,6 +107,14 @@ TAGS_TABLE = "job_tags"
 _FINAL = sorted(status.value for status in FINAL_API_STATUSES)
 _FINAL_PLACEHOLDERS = ",".join("?" for _ in _FINAL)
 _COLUMNS = "id, user_id, hub, grp, project, backend, status, created_at, doc, meta"
+_OWNER = "user_id = ? AND hub = ? AND grp = ? AND project = ?"
+_SHARED_WITH = (
+    "share_level IS NOT NULL AND NOT (user_id = ? AND hub = ? AND grp = ? AND project = ?) "
+    "AND (share_level = 'global' OR (share_level = 'hub' AND hub = ?) "
+    "OR (share_level = 'group' AND hub = ? AND grp = ?) "
+    "OR (share_level = 'project' AND hub = ? AND grp = ? AND project = ?))"
+)
+"""Others' jobs whose share level reaches the viewer's project (see :mod:`._sharing`)."""
 
 
 def _job_row(record: JobRecord) -> tuple[Any, ...]:
@@ -104,6 +129,7 @@ def _job_row(record: JobRecord) -> tuple[Any, ...]:
         record.created_at,
         document_json(record.doc),
         json.dumps(record.meta),
+        shared_level(record.doc.share_level),
     )
 
 
@@ -137,7 +163,7 @@ def _record(row: Any) -> JobRecord:
     )
 
 
-_INSERT_JOB = f"INSERT INTO jobs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_JOB = f"INSERT INTO jobs ({_COLUMNS}, share_level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_TAG = f"INSERT OR IGNORE INTO {TAGS_TABLE} (job_id, tag) VALUES (?, ?)"
 
 
@@ -147,7 +173,8 @@ async def _migrate(connection: aiosqlite.Connection) -> None:
         row = await cursor.fetchone()
     version = int(row[0]) if row else 0
     for target in range(version + 1, _SCHEMA_VERSION + 1):
-        await connection.execute(_MIGRATIONS[target])
+        for statement in _MIGRATIONS[target]:
+            await connection.execute(statement)
     if version < _SCHEMA_VERSION:
         # PRAGMA takes no placeholders; the value is our own integer constant.
         await connection.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
@@ -240,8 +267,14 @@ class JobStore:
     async def save(self, record: JobRecord) -> None:
         """Write back the mutable parts of a job (status, document, metadata)."""
         await self._db.execute(
-            "UPDATE jobs SET status = ?, doc = ?, meta = ? WHERE id = ?",
-            (record.status.value, document_json(record.doc), json.dumps(record.meta), record.id),
+            "UPDATE jobs SET status = ?, doc = ?, meta = ?, share_level = ? WHERE id = ?",
+            (
+                record.status.value,
+                document_json(record.doc),
+                json.dumps(record.meta),
+                shared_level(record.doc.share_level),
+                record.id,
+            ),
         )
         # Tags change rarely, but any save may carry new ones: rewrite the job's few rows.
         await self._db.execute(f"DELETE FROM {TAGS_TABLE} WHERE job_id = ?", (record.id,))
@@ -256,7 +289,7 @@ class JobStore:
 
     async def documents(
         self,
-        owner: JobOwner,
+        viewer: JobOwner,
         condition: str = "",
         params: Sequence[Any] = (),
         *,
@@ -265,32 +298,57 @@ class JobStore:
         offset: int = 0,
         batch_size: int = 100,
     ) -> AsyncGenerator[list[str], None]:
-        """The documents (JSON text) of a user's jobs in a project, in batches.
+        """The documents (JSON text) of the jobs ``viewer`` sees, in batches.
+
+        Those are the viewer's own jobs in the viewer's project and the jobs others shared
+        with that project (:mod:`._sharing`). Each of the two is read in ``order_by`` order
+        from an index of its own and SQLite merges them, so a page stops early either way.
 
         Args:
-            owner: whose jobs, in which project.
+            viewer: who asks, acting in which project.
             condition: an SQL condition on the ``jobs`` columns (and :data:`TAGS_TABLE`),
                 with ``?`` placeholders for ``params``; built by the listing planner from
                 fixed column names only.
             params: the values of the placeholders.
-            order_by: an SQL ``ORDER BY`` list over the columns.
+            order_by: an SQL ``ORDER BY`` list over the ``created_at`` and ``id`` columns.
             limit: at most this many rows (``None``: all).
             offset: rows to leave out first.
             batch_size: rows per batch: a caller that stops early reads no further.
         """
+        # Parenthesised: a condition "a OR b" must not escape the visibility test.
+        extra = f" AND ({condition})" if condition else ""
+        hub, group, project = viewer.hub, viewer.group, viewer.project
         query = (
-            "SELECT doc FROM jobs WHERE user_id = ? AND hub = ? AND grp = ? AND project = ?"
-            # Parenthesised: a condition "a OR b" must not escape the owner's columns.
-            + (f" AND ({condition})" if condition else "")
-            + f" ORDER BY {order_by}"
+            f"SELECT doc, created_at, id FROM jobs WHERE {_OWNER}{extra} "
+            f"UNION ALL SELECT doc, created_at, id FROM jobs WHERE {_SHARED_WITH}{extra} "
+            f"ORDER BY {order_by}"
         )
-        values = [*owner, *params]
+        values = [
+            *viewer,
+            *params,
+            *viewer,
+            hub,
+            hub,
+            group,
+            hub,
+            group,
+            project,
+            *params,
+        ]
         if limit is not None or offset:
             query += " LIMIT ? OFFSET ?"
             values += [-1 if limit is None else limit, offset]
         async with self._db.execute(query, values) as cursor:
             while rows := await cursor.fetchmany(batch_size):
                 yield [row[0] for row in rows]
+
+    async def set_share_level(self, job_id: str, share_level: str) -> None:
+        """Set the ``shareLevel`` of a job just created (before anything else touches it)."""
+        await self._db.execute(
+            "UPDATE jobs SET doc = json_set(doc, '$.shareLevel', ?), share_level = ? WHERE id = ?",
+            (share_level, shared_level(share_level), job_id),
+        )
+        await self._db.commit()
 
     @asynccontextmanager
     async def count_work(self) -> AsyncIterator[WorkCounter]:
@@ -365,19 +423,36 @@ class JobStore:
 
     # -- access tokens --------------------------------------------------------------------
 
-    async def add_access_token(self, token: str, user_id: str) -> None:
-        """Remember an access token issued by ``loginWithToken`` (only its hash is kept)."""
+    async def add_access_token(
+        self, token: str, user_id: str, *, ttl_seconds: int | None = None
+    ) -> None:
+        """Remember an access token issued by ``loginWithToken`` (only its hash is kept).
+
+        With ``ttl_seconds``, tokens older than that are forgotten at the same time.
+        """
+        now = utc_now()
+        if ttl_seconds is not None:
+            await self._db.execute(
+                "DELETE FROM access_tokens WHERE created_at <= ?",
+                (format_iso(now - timedelta(seconds=ttl_seconds)),),
+            )
         await self._db.execute(
             "INSERT OR REPLACE INTO access_tokens (token_hash, user_id, created_at) "
             "VALUES (?, ?, ?)",
-            (_hash_token(token), user_id, format_iso(utc_now())),
+            (_hash_token(token), user_id, format_iso(now)),
         )
         await self._db.commit()
 
-    async def user_for_access_token(self, token: str) -> str | None:
-        """The user id an access token was issued to."""
-        async with self._db.execute(
-            "SELECT user_id FROM access_tokens WHERE token_hash = ?", (_hash_token(token),)
-        ) as cursor:
+    async def user_for_access_token(
+        self, token: str, *, ttl_seconds: int | None = None
+    ) -> str | None:
+        """The user id an access token was issued to; ``None`` if unknown or, with
+        ``ttl_seconds``, issued that long ago or longer."""
+        query = "SELECT user_id FROM access_tokens WHERE token_hash = ?"
+        params = [_hash_token(token)]
+        if ttl_seconds is not None:
+            query += " AND created_at > ?"
+            params.append(format_iso(utc_now() - timedelta(seconds=ttl_seconds)))
+        async with self._db.execute(query, params) as cursor:
             row = await cursor.fetchone()
         return str(row[0]) if row else None

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import uvicorn
 
+from ._datadir_lock import DataDirInUse, DataDirLock
 from .app import create_app
-from .config import ConfigError, load_settings
+from .config import ConfigError, load_settings, parse_user_option
 from .service import bind_socket, default_data_dir, url_host, uvicorn_config
 
 DEFAULT_PORT = 8555
@@ -45,6 +46,22 @@ def _parser() -> argparse.ArgumentParser:
         help="API token of the default user (default: kept in the data dir)",
     )
     serve.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="configuration file, .toml or .json (default: config.toml or config.json "
+        "in the data dir)",
+    )
+    serve.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="ID:TOKEN[:HUB/GROUP/PROJECT,...]",
+        help="add a user (repeatable); the first project is the user's default "
+        "(default: ibm-q/open/main)",
+    )
+    serve.add_argument(
         "--log-level",
         default="warning",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -53,19 +70,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def serve(host: str, port: int, data_dir: Path | None, token: str | None, log_level: str) -> int:
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    token: str | None,
+    log_level: str,
+    *,
+    config_file: Path | None = None,
+    users: Sequence[str] = (),
+) -> int:
     """Serve in the foreground until SIGINT/SIGTERM; return the exit status."""
     try:
-        settings = load_settings(data_dir or default_data_dir(), token=token)
+        settings = load_settings(
+            data_dir or default_data_dir(),
+            token=token,
+            config_file=config_file,
+            users=[parse_user_option(user) for user in users],
+        )
     except ConfigError as exc:
         print(f"ibmq-local: {exc}", file=sys.stderr)
         return 2
     try:
+        # One service per data directory; embedded services attach to this one.
+        hold = DataDirLock.acquire(settings.data_dir)
+    except (DataDirInUse, OSError) as exc:
+        print(f"ibmq-local: {exc}", file=sys.stderr)
+        return 1
+    try:
         sock = bind_socket(host, port)
     except OSError as exc:
+        hold.release()
         print(f"ibmq-local: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
         return 1
     bound_port = sock.getsockname()[1]
+    hold.publish(f"http://{url_host(host)}:{bound_port}/api", settings.default_user.api_token)
     print(f"auth url: http://{url_host(host)}:{bound_port}/api", flush=True)
     print(f"token: {settings.default_user.api_token}", flush=True)
     print(f"data dir: {settings.data_dir}", flush=True)
@@ -79,6 +118,7 @@ def serve(host: str, port: int, data_dir: Path | None, token: str | None, log_le
         server.run(sockets=[sock])
     finally:
         sock.close()
+        hold.release()
     return 0 if server.started else 1
 
 
@@ -86,7 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ibmq-local`` console script."""
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args.host, args.port, args.data_dir, args.token, args.log_level)
+        return serve(
+            args.host,
+            args.port,
+            args.data_dir,
+            args.token,
+            args.log_level,
+            config_file=args.config,
+            users=args.user,
+        )
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -1,32 +1,60 @@
-"""Configuration of the local service: users, memberships, job limits, secrets.
+"""Configuration of the local service: users, memberships, job limits, devices, secrets.
 
 Everything lives in one data directory:
 
-* ``config.json`` (optional): a :class:`ConfigFile` document;
+* ``config.toml`` or ``config.json`` (optional, not both): a :class:`ConfigFile` document
+  (``ibmq-local serve --config PATH`` names another file, ``.toml`` or ``.json``);
 * ``token``: the API token of the default user, when not given explicitly (created on
   first use);
-* ``secret``: the key that signs object-storage URLs, unless ``config.json`` sets one;
-* ``jobs.sqlite3``: jobs, payloads and access tokens.
+* ``secret``: the key that signs object-storage URLs, unless the configuration sets one;
+* ``jobs.sqlite3``: jobs, payloads and access tokens (hashed).
 
-A minimal ``config.json`` that adds a second user, pauses a backend, books another and gives
-it a later calibration::
+With no configuration there is one user, the default user, in ``ibm-q/open/main``.
 
-    {
-      "users": [
-        {"id": "bob", "api_token": "bob-token",
-         "projects": [{"hub": "ibm-q", "group": "open", "project": "main",
-                       "is_default": true, "max_jobs": 2}]}
-      ],
-      "backends": {
-        "ibmq_lima": {"status": "internal"},
-        "ibmq_manila": {
-          "reservations": [{"start": "2030-01-01T09:00:00Z", "end": "2030-01-01T11:00:00Z",
-                            "hub": "ibm-q", "group": "open", "project": "main"}],
-          "recalibrations": [{"date": "2025-01-01T00:00:00Z",
-                              "properties_file": "manila-2025.json"}]
-        }
-      }
-    }
+The schema (every key optional)::
+
+    signing_secret = "..."              # key of presigned URLs (default: <data dir>/secret)
+    url_ttl_seconds = 3600              # lifetime of a presigned URL
+    access_token_ttl_seconds = 1209600  # lifetime of a loginWithToken access token (14 days)
+    max_workers = 2                     # backends simulating at once
+    max_upload_bytes = 536870912        # largest Qobj upload
+
+    [default_user]                      # the user of the data directory's ``token``
+    id = "local-user"
+    # projects = [...] as for users below (default: ibm-q/open/main)
+
+    [[users]]                           # any number of further users
+    id = "alice"                        # unique
+    api_token = "alice-token"           # unique
+    email = "alice@example.com"         # optional
+
+    [[users.projects]]                  # hub/group/project memberships (default: ibm-q/open/main)
+    hub = "hub-a"
+    group = "group-x"
+    project = "proj-1"
+    is_default = true                   # listed first by /Network (default: the first one)
+    max_jobs = 5                        # unfinished jobs per backend; -1: unlimited (default 10)
+    backends = ["ibmq_qasm_simulator", "ibmq_manila"]  # devices the project may use (default: all)
+    backend_limits = {ibmq_manila = 1}  # max_jobs for one backend
+
+    [backends.ibmq_lima]                # operator overrides for one backend
+    status = "internal"                 # not "active" (or operational = false): jobs wait QUEUED
+
+    [[backends.ibmq_manila.reservations]]
+    start = 2030-01-01T09:00:00Z
+    end = 2030-01-01T11:00:00Z
+    hub = "ibm-q"
+    group = "open"
+    project = "main"
+
+    [[backends.ibmq_manila.recalibrations]]
+    date = 2025-01-01T00:00:00Z
+    properties_file = "manila-2025.json"   # relative to the data directory
+
+``config.json`` holds the same document as JSON. Job limits and device allow-lists belong to a
+membership, so they are per user and per project; ``users`` may share projects. Users can also
+be added on the command line: ``ibmq-local serve --user alice:TOKEN:hub-a/group-x/proj-1``
+(see :func:`parse_user_option`).
 """
 
 from __future__ import annotations
@@ -34,6 +62,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -41,6 +71,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ibmq_async._core.models import UtcDatetime
 
 CONFIG_FILE = "config.json"
+TOML_CONFIG_FILE = "config.toml"
 TOKEN_FILE = "token"
 SECRET_FILE = "secret"
 DATABASE_FILE = "jobs.sqlite3"
@@ -49,6 +80,8 @@ DEFAULT_HUB = "ibm-q"
 DEFAULT_GROUP = "open"
 DEFAULT_PROJECT = "main"
 DEFAULT_MAX_JOBS = 10
+DEFAULT_ACCESS_TOKEN_TTL = 1_209_600
+"""Seconds an access token lives (14 days, the ``ttl`` IBM reported)."""
 
 
 class ProjectMembership(BaseModel):
@@ -62,10 +95,42 @@ class ProjectMembership(BaseModel):
     is_default: bool = False
     max_jobs: int = Field(default=DEFAULT_MAX_JOBS, ge=-1)
     """Unfinished jobs allowed per backend; ``-1`` means unlimited."""
+    backends: list[str] | None = None
+    """The backends this project may use; ``None`` (the default) means every one."""
+    backend_limits: dict[str, int] = Field(default_factory=dict)
+    """``max_jobs`` for particular backends (``-1``: unlimited)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ProjectMembership:
+        for name in ("hub", "group", "project"):
+            value = getattr(self, name)
+            if not value or "/" in value:
+                raise ValueError(f"{name} must be a non-empty name without '/', not {value!r}")
+        for backend, limit in self.backend_limits.items():
+            if limit < -1:
+                raise ValueError(f"backend_limits.{backend} must be -1 (unlimited) or more")
+            if self.backends is not None and backend not in self.backends:
+                raise ValueError(
+                    f"backend_limits names {backend}, which is not in this project's backends"
+                )
+        return self
+
+    @property
+    def path(self) -> str:
+        """``hub/group/project``."""
+        return f"{self.hub}/{self.group}/{self.project}"
 
     def matches(self, hub: str, group: str, project: str) -> bool:
         """Return whether this membership is for ``hub/group/project``."""
         return (self.hub, self.group, self.project) == (hub, group, project)
+
+    def may_use(self, backend: str) -> bool:
+        """Whether this project may see and use ``backend``."""
+        return self.backends is None or backend in self.backends
+
+    def job_limit(self, backend: str) -> int:
+        """Unfinished jobs allowed on ``backend``; ``-1`` means unlimited."""
+        return self.backend_limits.get(backend, self.max_jobs)
 
 
 def _default_projects() -> list[ProjectMembership]:
@@ -169,12 +234,13 @@ class BackendSettings(BaseModel):
 
 
 class ConfigFile(BaseModel):
-    """The schema of ``<data_dir>/config.json``."""
+    """The schema of ``config.toml`` / ``config.json`` (see the module docstring)."""
 
     model_config = ConfigDict(extra="forbid")
 
     signing_secret: str | None = None
     url_ttl_seconds: int = Field(default=3600, gt=0)
+    access_token_ttl_seconds: int = Field(default=DEFAULT_ACCESS_TOKEN_TTL, gt=0)
     max_workers: int = Field(default=2, ge=1)
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
     default_user: DefaultUserConfig = Field(default_factory=DefaultUserConfig)
@@ -192,6 +258,7 @@ class Settings(BaseModel):
     """All users; the first is the default user."""
     signing_secret: str
     url_ttl_seconds: int = 3600
+    access_token_ttl_seconds: int = DEFAULT_ACCESS_TOKEN_TTL
     max_workers: int = 2
     max_upload_bytes: int = 512 * 1024 * 1024
     backends: dict[str, BackendSettings] = Field(default_factory=dict)
@@ -207,11 +274,16 @@ class Settings(BaseModel):
         return self.data_dir / DATABASE_FILE
 
     def user_by_token(self, api_token: str) -> UserConfig | None:
-        """Return the user with this API token."""
+        """Return the user with this API token.
+
+        Every user's token is compared, each in constant time, so the time taken tells
+        nothing about which token, or how much of one, matched.
+        """
+        found = None
         for user in self.users:
             if secrets.compare_digest(user.api_token.encode(), api_token.encode()):
-                return user
-        return None
+                found = user
+        return found
 
     def user_by_id(self, user_id: str) -> UserConfig | None:
         """Return the user with this id."""
@@ -227,21 +299,36 @@ class Settings(BaseModel):
 
 
 class ConfigError(ValueError):
-    """``config.json`` is unreadable or inconsistent."""
+    """The configuration file (or a ``--user`` option) is unreadable or inconsistent."""
 
 
-def load_settings(data_dir: str | os.PathLike[str], *, token: str | None = None) -> Settings:
+def load_settings(
+    data_dir: str | os.PathLike[str],
+    *,
+    token: str | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+    users: Sequence[UserConfig] = (),
+) -> Settings:
     """Load the settings of the data directory ``data_dir``, creating it if needed.
 
     The default user's API token is ``token`` if given, else the content of
     ``<data_dir>/token``, else a newly generated one that is written there.
 
+    Args:
+        data_dir: the data directory.
+        token: the default user's API token.
+        config_file: the configuration file to read (``.toml`` or ``.json``) instead of
+            ``<data_dir>/config.toml`` or ``<data_dir>/config.json``.
+        users: users to add to those of the configuration (``--user`` options).
+
     Raises:
-        ConfigError: when ``config.json`` is malformed or inconsistent.
+        ConfigError: when the configuration is missing (``config_file`` given), malformed
+            or inconsistent, or when the data directory holds both ``config.toml`` and
+            ``config.json``.
     """
     directory = Path(data_dir).expanduser().resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    config = _read_config_file(directory / CONFIG_FILE)
+    config = _read_config_file(_config_path(directory, config_file))
 
     api_token = token or _read_or_create_secret(directory / TOKEN_FILE)
     default = UserConfig(
@@ -250,15 +337,16 @@ def load_settings(data_dir: str | os.PathLike[str], *, token: str | None = None)
         email=config.default_user.email,
         projects=config.default_user.projects,
     )
-    users = [_with_one_default(user) for user in [default, *config.users]]
-    _check_unique(users)
+    all_users = [_with_one_default(user) for user in [default, *config.users, *users]]
+    _check_unique(all_users)
 
     secret = config.signing_secret or _read_or_create_secret(directory / SECRET_FILE)
     return Settings(
         data_dir=directory,
-        users=users,
+        users=all_users,
         signing_secret=secret,
         url_ttl_seconds=config.url_ttl_seconds,
+        access_token_ttl_seconds=config.access_token_ttl_seconds,
         max_workers=config.max_workers,
         max_upload_bytes=config.max_upload_bytes,
         backends={
@@ -268,11 +356,66 @@ def load_settings(data_dir: str | os.PathLike[str], *, token: str | None = None)
     )
 
 
-def _read_config_file(path: Path) -> ConfigFile:
-    if not path.exists():
+def parse_user_option(text: str) -> UserConfig:
+    """A user from ``ID:TOKEN[:HUB/GROUP/PROJECT[,HUB/GROUP/PROJECT...]]`` (``--user``).
+
+    The first project is the user's default; without projects the user is in
+    ``ibm-q/open/main``. Job limits and device lists need the configuration file.
+
+    Raises:
+        ConfigError: when ``text`` does not have that shape.
+    """
+    shape = "expected ID:TOKEN[:HUB/GROUP/PROJECT[,HUB/GROUP/PROJECT...]]"
+    user_id, _, rest = text.partition(":")
+    api_token, _, projects_text = rest.partition(":")
+    if not user_id or not api_token:
+        raise ConfigError(f"--user: {shape}")
+    projects = []
+    for position, path in enumerate(filter(None, projects_text.split(","))):
+        parts = path.split("/")
+        if len(parts) != 3 or not all(parts):
+            raise ConfigError(f"--user {user_id}: {path!r} is not HUB/GROUP/PROJECT; {shape}")
+        hub, group, project = parts
+        projects.append(
+            ProjectMembership(hub=hub, group=group, project=project, is_default=position == 0)
+        )
+    try:
+        return UserConfig(id=user_id, api_token=api_token, projects=projects or _default_projects())
+    except ValidationError as exc:
+        raise ConfigError(f"--user {user_id}: {exc}") from None
+
+
+def _config_path(directory: Path, explicit: str | os.PathLike[str] | None) -> Path | None:
+    """The configuration file to read, if any."""
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"configuration file {path} does not exist")
+        return path
+    found = [
+        path for path in (directory / TOML_CONFIG_FILE, directory / CONFIG_FILE) if path.exists()
+    ]
+    if len(found) > 1:
+        raise ConfigError(
+            f"{directory} holds both {TOML_CONFIG_FILE} and {CONFIG_FILE}: keep only one"
+        )
+    return found[0] if found else None
+
+
+def _read_config_file(path: Path | None) -> ConfigFile:
+    if path is None:
         return ConfigFile()
     try:
-        return ConfigFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".toml":
+            document: object = tomllib.loads(text)
+        elif path.suffix.lower() == ".json":
+            document = json.loads(text)
+        else:
+            raise ConfigError(f"cannot read {path}: the name must end in .toml or .json")
+        return ConfigFile.model_validate(document)
+    except ConfigError:
+        raise
     except (OSError, ValueError, ValidationError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
 
@@ -307,6 +450,9 @@ def _with_one_default(user: UserConfig) -> UserConfig:
     """Make exactly one membership the default: the first flagged, else the first."""
     if not user.projects:
         raise ConfigError(f"user {user.id!r} belongs to no project")
+    paths = [p.path for p in user.projects]
+    if len(set(paths)) != len(paths):
+        raise ConfigError(f"user {user.id!r} lists a hub/group/project twice")
     flagged = next((i for i, p in enumerate(user.projects) if p.is_default), 0)
     projects = [
         p.model_copy(update={"is_default": i == flagged}) for i, p in enumerate(user.projects)

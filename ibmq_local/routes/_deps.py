@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header
 
+from .._catalog import BackendCatalog
 from .._job_document import JobOwner
 from .._state import ServiceState, get_state
 from ..config import ProjectMembership, UserConfig
@@ -22,13 +23,13 @@ async def current_user(
     state: StateDep,
     x_access_token: Annotated[str | None, Header(alias="X-Access-Token")] = None,
 ) -> UserConfig:
-    """The user owning the ``X-Access-Token`` header; 401 otherwise."""
-    user_id = await state.store.user_for_access_token(x_access_token) if x_access_token else None
-    user = state.settings.user_by_id(user_id) if user_id else None
+    """The user owning the ``X-Access-Token`` header; 401 if it is missing, unknown or
+    expired (``access_token_ttl_seconds`` after ``loginWithToken``)."""
+    user = await state.user_for_access_token(x_access_token) if x_access_token else None
     if user is None:
         raise ApiError(
             ApiErrorCode.AUTHORIZATION_REQUIRED,
-            "Authorization Required: missing or invalid X-Access-Token.",
+            "Authorization Required: missing, invalid or expired X-Access-Token.",
         )
     return user
 
@@ -42,6 +43,14 @@ class ProjectScope:
 
     user: UserConfig
     membership: ProjectMembership
+
+    def require_backend(self, catalog: BackendCatalog, name: str) -> dict[str, Any]:
+        """The configuration of backend ``name``; 404 if the project may not use it or it
+        does not exist (the two are answered alike, as the real service did)."""
+        configuration = catalog.configuration(name)
+        if configuration is None or not self.membership.may_use(name):
+            raise ApiError(ApiErrorCode.DEVICE_NOT_FOUND, f"Device {name} not found.")
+        return configuration
 
     @property
     def key(self) -> JobOwner:

@@ -17,8 +17,6 @@ from ._deps import StateDep, UserDep
 router = APIRouter(prefix="/api", tags=["auth"])
 
 API_VERSION = "0.1.0"
-ACCESS_TOKEN_TTL = 1_209_600
-"""Seconds, as IBM reported; the local service never expires access tokens."""
 
 
 class LoginRequest(BaseModel):
@@ -37,15 +35,17 @@ async def version() -> dict[str, Any]:
 
 @router.post("/users/loginWithToken")
 async def login_with_token(body: LoginRequest, state: StateDep) -> dict[str, Any]:
-    """Exchange an API token for an access token (the response ``id``)."""
+    """Exchange an API token for an access token (the response ``id``), valid for ``ttl``
+    seconds (``access_token_ttl_seconds`` of the configuration)."""
     user = state.settings.user_by_token(body.api_token)
     if user is None:
         raise ApiError(ApiErrorCode.LOGIN_FAILED, "Login failed: invalid API token.")
     access_token = secrets.token_urlsafe(48)
-    await state.store.add_access_token(access_token, user.id)
+    ttl = state.settings.access_token_ttl_seconds
+    await state.store.add_access_token(access_token, user.id, ttl_seconds=ttl)
     return {
         "id": access_token,
-        "ttl": ACCESS_TOKEN_TTL,
+        "ttl": ttl,
         "created": format_iso(utc_now()),
         "userId": user.id,
     }

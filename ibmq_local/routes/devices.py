@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from .._catalog import BackendCatalog
 from .._loopback import FilterError, parse_filter
 from ..errors import ApiError, ApiErrorCode
 from ._deps import HGP_PREFIX, ScopeDep, StateDep
@@ -19,25 +18,16 @@ def _json(body: bytes) -> Response:
     return Response(content=body, media_type="application/json")
 
 
-def _require_backend(catalog: BackendCatalog, name: str) -> dict[str, Any]:
-    configuration = catalog.configuration(name)
-    if configuration is None:
-        raise ApiError(ApiErrorCode.DEVICE_NOT_FOUND, f"Device {name} not found.")
-    return configuration
-
-
 @router.get("/v/1")
 async def list_devices(scope: ScopeDep, state: StateDep) -> Response:
-    """Configurations of every backend available to the project."""
-    catalog = await state.loaded_catalog()
-    return _json(catalog.listing_json())
+    """Configurations of every backend the project may use."""
+    return _json(await state.device_listing(scope.membership))
 
 
 @router.get("/{backend_name}/queue/status")
 async def queue_status(backend_name: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
     """Operational state and queue length of a backend."""
-    catalog = await state.loaded_catalog()
-    configuration = _require_backend(catalog, backend_name)
+    configuration = scope.require_backend(await state.loaded_catalog(), backend_name)
     overrides = state.settings.backend_settings(backend_name)
     return {
         "backend_name": backend_name,
@@ -59,8 +49,7 @@ async def properties(
     """The newest calibration made so far; with a filter (``properties(datetime=...)``
     sends ``{"where": {"last_update_date": {"lt": T}}}``), the newest one matching it.
     ``{}`` when there is none (the simulator has none)."""
-    catalog = await state.loaded_catalog()
-    _require_backend(catalog, backend_name)
+    scope.require_backend(await state.loaded_catalog(), backend_name)
     try:
         where = parse_filter(filter_).where
     except FilterError as exc:
@@ -73,14 +62,15 @@ async def properties(
 async def defaults(backend_name: str, scope: ScopeDep, state: StateDep) -> Response:
     """Pulse defaults of a device that advertises ``open_pulse``; ``{}`` otherwise."""
     catalog = await state.loaded_catalog()
-    _require_backend(catalog, backend_name)
+    scope.require_backend(catalog, backend_name)
     return _json(await asyncio.to_thread(catalog.defaults_json, backend_name))
 
 
 @router.get("/{backend_name}/jobsLimit")
 async def jobs_limit(backend_name: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
-    """The project's job limit on this backend and how many of the caller's jobs count."""
-    _require_backend(await state.loaded_catalog(), backend_name)
+    """The caller's job limit on this backend in this project (``-1``: none) and how many
+    of the caller's jobs there count against it (those not final)."""
+    scope.require_backend(await state.loaded_catalog(), backend_name)
     await state.scheduler.expire_stale_uploads()
     running = await state.store.count_unfinished(*scope.key, backend_name)
-    return {"maximumJobs": scope.membership.max_jobs, "runningJobs": running}
+    return {"maximumJobs": scope.membership.job_limit(backend_name), "runningJobs": running}

@@ -1,4 +1,8 @@
-"""Job endpoints under ``{hgp}/Jobs`` (protocol 3.1, 4 and 5)."""
+"""Job endpoints under ``{hgp}/Jobs`` (protocol 3.1, 4 and 5).
+
+A caller reads the jobs :func:`._sharing.visible` lets them see from the project of the path,
+and changes only their own jobs of that project: see :mod:`ibmq_local._sharing`.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from ibmq_async._core.models.job import (
 from .._job_document import JobRecord, client_info, dump_document
 from .._listing import select_jobs
 from .._loopback import FilterError, LoopbackFilter, parse_filter
+from .._sharing import check_share_level, visible
 from .._state import ServiceState, server_base_url
 from .._store import QOBJ, RESULT
 from ..errors import ApiError, ApiErrorCode, invalid_request, job_not_found
@@ -42,9 +47,23 @@ def storage_url(request: Request, state: ServiceState, method: str, job_id: str,
 
 
 async def _job(state: ServiceState, scope: ProjectScope, job_id: str) -> JobRecord:
+    """A job the caller may read; 404 when it does not exist or the caller cannot see it."""
     record = await state.store.get(job_id)
-    if record is None or not record.belongs_to(*scope.key):
+    if record is None or not visible(record, scope.key):
         raise job_not_found(job_id)
+    return record
+
+
+async def _own_job(state: ServiceState, scope: ProjectScope, job_id: str) -> JobRecord:
+    """A job the caller may change: their own, in this project. 403 for a job the caller
+    only sees (shared with them, or theirs in another project), 404 for one they cannot."""
+    record = await _job(state, scope, job_id)
+    if not record.belongs_to(*scope.key):
+        raise ApiError(
+            ApiErrorCode.PROJECT_ACCESS_DENIED,
+            f"Job {job_id} is shared with you: only its owner, in "
+            f"{record.hub}/{record.group}/{record.project}, may change it.",
+        )
     return record
 
 
@@ -79,7 +98,8 @@ async def _list(state: ServiceState, scope: ProjectScope, raw_filter: str | None
 async def list_job_statuses(
     scope: ScopeDep, state: StateDep, filter_: FilterParam = None
 ) -> Response:
-    """The caller's jobs in this project, filtered with a LoopBack filter (protocol 5.1)."""
+    """The caller's jobs in this project and the jobs shared with it, filtered with a
+    LoopBack filter (protocol 5.1)."""
     return await _list(state, scope, filter_)
 
 
@@ -97,18 +117,27 @@ async def create_job(
     state: StateDep,
     x_qx_client_application: Annotated[str | None, Header(alias="X-Qx-Client-Application")] = None,
 ) -> dict[str, Any]:
-    """Create a job in ``CREATING`` and hand out its presigned Qobj upload URL."""
+    """Create a job in ``CREATING`` and hand out its presigned Qobj upload URL.
+
+    ``shareLevel`` (optional) must be ``global``, ``hub``, ``group``, ``project`` or
+    ``none``; a backend the project may not use is answered as an unknown one.
+    """
+    share_level = check_share_level(body.share_level)
     catalog = await state.loaded_catalog()
     backend = body.backend.name
-    if catalog.configuration(backend) is None:
+    if catalog.configuration(backend) is None or not scope.membership.may_use(backend):
         # Job creation answers an unknown backend with 400, not the code's own 404.
         raise ApiError(ApiErrorCode.DEVICE_NOT_FOUND, f"Backend {backend} not found.", status=400)
     record = await state.scheduler.create_job(
         scope.key,
         body,
-        max_jobs=scope.membership.max_jobs,
+        max_jobs=scope.membership.job_limit(backend),
         client=client_info(x_qx_client_application),
     )
+    if share_level is not None and record.doc.share_level != share_level:
+        # Nobody else knows the job's id yet: nothing can race this write.
+        await state.store.set_share_level(record.id, share_level)
+        record.doc.share_level = share_level
     upload_url = storage_url(request, state, "PUT", record.id, QOBJ)
     created = JobCreated(id=record.id, object_storage_info=UploadInfo(upload_url=upload_url))
     return {**dump_document(record.doc), **_wire(created)}
@@ -130,8 +159,8 @@ async def get_job_status(job_id: str, scope: ScopeDep, state: StateDep) -> dict[
 
 @router.post("/{job_id}/jobDataUploaded")
 async def job_data_uploaded(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
-    """The Qobj is uploaded: queue the job for validation and execution."""
-    record = await _job(state, scope, job_id)
+    """The Qobj is uploaded: queue the job for validation and execution (owner only)."""
+    record = await _own_job(state, scope, job_id)
     if not await state.store.has_payload(job_id, QOBJ):
         raise ApiError(
             ApiErrorCode.JOB_DATA_NOT_UPLOADED, f"No data was uploaded for job {job_id}."
@@ -176,8 +205,8 @@ async def job_download_url(
 
 @router.post("/{job_id}/cancel")
 async def cancel_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
-    """Cancel a job that is not final yet."""
-    record = await _job(state, scope, job_id)
+    """Cancel a job that is not final yet (owner only)."""
+    record = await _own_job(state, scope, job_id)
     if record.final or await state.scheduler.cancel(record) is None:
         current = await state.store.get(job_id)
         status = current.status if current else record.status
@@ -192,8 +221,8 @@ async def cancel_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str,
 async def update_job(
     job_id: str, request: Request, scope: ScopeDep, state: StateDep
 ) -> dict[str, Any]:
-    """Replace the job's ``name`` and/or ``tags``; the response echoes them."""
-    await _job(state, scope, job_id)
+    """Replace the job's ``name`` and/or ``tags`` (owner only); the response echoes them."""
+    await _own_job(state, scope, job_id)
     try:
         body = json.loads(await request.body())
     except ValueError:

@@ -51,9 +51,11 @@ async def backend_bookings(
     end_date: Annotated[str | None, Query(alias="endDate")] = None,
 ) -> list[dict[str, Any]]:
     """Reservations of a backend whose slot overlaps ``[initialDate, endDate)`` (either may
-    be left out). Mode, id, creation date and owner are shown to the owner's members only."""
+    be left out). Mode, id, creation date and owner are shown to the owner's members only.
+    A backend none of the caller's projects may use is not found."""
     catalog = await state.loaded_catalog()
-    if catalog.configuration(backend_name) is None:
+    usable = any(membership.may_use(backend_name) for membership in user.projects)
+    if catalog.configuration(backend_name) is None or not usable:
         raise ApiError(ApiErrorCode.DEVICE_NOT_FOUND, f"Device {backend_name} not found.")
     start = _instant("initialDate", initial_date)
     end = _instant("endDate", end_date)

@@ -24,8 +24,10 @@ from ibmq_async._core.websocket import (
     status_message,
 )
 
-from .._job_document import JobRecord
+from .._job_document import JobOwner, JobRecord
+from .._sharing import visible
 from .._state import ServiceState, get_state
+from ..config import UserConfig
 from ..errors import job_not_found
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ async def job_status_socket(websocket: WebSocket, job_id: str) -> None:
             await websocket.close(WsCloseCode.AUTHENTICATION_FAILED, "authentication failed")
             return
         await websocket.send_text(authenticated_message())
-        if record.user_id != user_id:
+        if not _sees(state.settings.user_by_id(user_id), record):
             await websocket.close(WsCloseCode.JOB_NOT_FOUND, f"job {job_id} not found")
             return
         await _stream(websocket, state, job_id)
@@ -88,10 +90,17 @@ async def _authenticate(websocket: WebSocket, state: ServiceState) -> str | None
         token = parse_authentication(text)
     except WsProtocolError:
         return None
-    user_id = await state.store.user_for_access_token(token)
-    if user_id is None or state.settings.user_by_id(user_id) is None:
-        return None
-    return user_id
+    user = await state.user_for_access_token(token)
+    return user.id if user is not None else None
+
+
+def _sees(user: UserConfig | None, record: JobRecord) -> bool:
+    """Whether ``user`` sees the job from any of their projects (:mod:`.._sharing`)."""
+    if user is None:
+        return False
+    return record.user_id == user.id or any(
+        visible(record, JobOwner(user.id, m.hub, m.group, m.project)) for m in user.projects
+    )
 
 
 async def _stream(websocket: WebSocket, state: ServiceState, job_id: str) -> None:

@@ -30,11 +30,20 @@ OTHERS_BOOKING: dict[str, Any] = {"start": "2030-02-01T00:00:00Z", "end": "2030-
 RECALIBRATED = "2025-01-01T00:00:00Z"
 """When ibmq_manila was calibrated again after its shipped snapshot (2024-05-27)."""
 
+OTHER_PROJECT: dict[str, Any] = {
+    "hub": "hub-a",
+    "group": "group-x",
+    "project": "proj-1",
+    "backends": ["ibmq_qasm_simulator", "ibmq_manila"],
+}
+"""A project of the default user in a second hub, allowed two backends only."""
+
 SERVICE_CONFIG: dict[str, Any] = {
     "default_user": {
         "projects": [
             {"project": "main", "is_default": True, "max_jobs": MAX_JOBS},
             {"project": LIMITED_PROJECT, "max_jobs": 1},
+            OTHER_PROJECT,
         ]
     },
     "backends": {
@@ -88,6 +97,13 @@ def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 def service_config() -> dict[str, Any]:
     """The ``config.json`` the service runs with."""
     return SERVICE_CONFIG
+
+
+@pytest.fixture(scope="session")
+def other_project() -> dict[str, Any]:
+    """The default user's project in a second hub (``hub``, ``group``, ``project``,
+    ``backends``)."""
+    return OTHER_PROJECT
 
 
 @pytest.fixture(scope="session")
