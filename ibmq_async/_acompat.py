@@ -33,9 +33,12 @@ __all__ = [
     "Event",
     "Limiter",
     "Relogin",
+    "Signal",
+    "StateLock",
     "TaskGroup",
     "connect_websocket",
     "monotonic",
+    "shielded",
     "sleep",
     "start_local_service",
 ]
@@ -73,6 +76,62 @@ Event = anyio.Event
 """A flag tasks wait on until another sets it."""
 
 
+class StateLock:
+    """Guards a few fields that several callers update.
+
+    The tasks of one event loop cannot interleave inside a block that does not wait, so this
+    lock is free; the blocking twin is a real thread lock.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+class Signal:
+    """Wakes the callers waiting for a change of shared state.
+
+    Read :attr:`generation` while looking at the state, then ``wait(generation, timeout)``:
+    it returns at once if a change was signalled since, else at the next change or after
+    ``timeout`` seconds, whichever comes first.
+    """
+
+    def __init__(self) -> None:
+        self._generation = 0
+        self._event = anyio.Event()
+
+    @property
+    def generation(self) -> int:
+        """How many changes were signalled so far."""
+        return self._generation
+
+    def notify(self) -> None:
+        """Signal a change: wake every waiter."""
+        self._generation += 1
+        self._event.set()
+        self._event = anyio.Event()
+
+    async def wait(self, generation: int, timeout: float) -> None:
+        """Wait for a change after ``generation``, at most ``timeout`` seconds."""
+        if self._generation != generation:
+            return
+        with anyio.move_on_after(timeout):
+            await self._event.wait()
+
+
+def shielded() -> anyio.CancelScope:
+    """``with shielded():`` lets the block finish even if the caller is cancelled meanwhile
+    (a submission in flight completes rather than leaving a half-created job)."""
+    return anyio.CancelScope(shield=True)
+
+
 class TaskGroup:
     """Runs callables concurrently as tasks of the current event loop.
 
@@ -80,7 +139,8 @@ class TaskGroup:
     others, and the failures are raised together as an ``ExceptionGroup``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_workers: int | None = None) -> None:
+        # ``max_workers`` bounds the blocking twin's threads; tasks need no such bound.
         self._group: anyio.abc.TaskGroup | None = None
 
     async def __aenter__(self) -> Self:

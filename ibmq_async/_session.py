@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -48,6 +49,7 @@ class AsyncSession:
         self.retry = retry or RetryPolicy()
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._pid = os.getpid()
         self._access_token: str | None = None
         self._secrets: tuple[str, ...] = ()
         self.relogin: Relogin | None = None
@@ -77,7 +79,14 @@ class AsyncSession:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The underlying httpx client, created on first use."""
+        """The underlying httpx client, created on first use.
+
+        A forked child gets a client of its own: the parent's pooled connections are the
+        parent's (their sockets are shared after a fork), so the child leaves them alone.
+        """
+        if self._pid != os.getpid():
+            self._client = None
+            self._pid = os.getpid()
         if self._client is None:
             self._client = httpx.AsyncClient(
                 verify=self._verify,
@@ -91,7 +100,7 @@ class AsyncSession:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        if self._client is not None:
+        if self._client is not None and self._pid == os.getpid():
             await self._client.aclose()
             self._client = None
 

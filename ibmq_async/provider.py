@@ -21,6 +21,7 @@ from ._core.job_filters import PAGE_SIZE, jobs_where
 from ._core.models import JobDocument
 from ._listing import walk_jobs
 from ._rest import AsyncProjectApi
+from ._slots import AsyncSlotGate
 from .backend import AsyncIBMQBackend, AsyncIBMQRetiredBackend, AsyncIBMQSimulator
 from .job import AsyncIBMQJob
 
@@ -36,6 +37,8 @@ class AsyncAccountProvider:
         self._api = api
         self._backends: dict[str, AsyncIBMQBackend] = {}
         self._backends_retired: dict[str, AsyncIBMQBackend] = {}
+        self._slot_gates: dict[str, AsyncSlotGate] = {}
+        """Job-limit gates per backend name, shared by every backend object of the provider."""
 
     def __repr__(self) -> str:
         return (

@@ -6,10 +6,11 @@ Same names and signatures as the async module, with threads where that one has t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -31,10 +32,13 @@ __all__ = [
     "Event",
     "Limiter",
     "Relogin",
+    "Signal",
+    "StateLock",
     "TaskGroup",
     "WebSocket",
     "connect_websocket",
     "monotonic",
+    "shielded",
     "sleep",
     "start_local_service",
 ]
@@ -43,8 +47,12 @@ monotonic = time.monotonic
 
 
 def sleep(seconds: float) -> None:
-    """Block the calling thread."""
-    time.sleep(seconds)
+    """Block the calling thread; in a stopped task group, stop instead."""
+    stopping = _stop_requested()
+    if stopping is None:
+        time.sleep(seconds)
+    elif stopping.wait(seconds):
+        raise _Stopped
 
 
 def start_local_service(data_dir: Path | None) -> LocalService:
@@ -93,17 +101,78 @@ Event = threading.Event
 """A flag threads wait on until another sets it."""
 
 
+StateLock = threading.Lock
+"""Guards a few fields that several threads update."""
+
+
+class Signal:
+    """Wakes the threads waiting for a change of shared state.
+
+    Read :attr:`generation` while looking at the state, then ``wait(generation, timeout)``:
+    it returns at once if a change was signalled since, else at the next change or after
+    ``timeout`` seconds, whichever comes first.
+    """
+
+    def __init__(self) -> None:
+        self._generation = 0
+        self._changed = threading.Condition()
+
+    @property
+    def generation(self) -> int:
+        """How many changes were signalled so far."""
+        return self._generation
+
+    def notify(self) -> None:
+        """Signal a change: wake every waiter."""
+        with self._changed:
+            self._generation += 1
+            self._changed.notify_all()
+
+    def wait(self, generation: int, timeout: float) -> None:
+        """Wait for a change after ``generation``, at most ``timeout`` seconds; in a stopped
+        task group, stop instead."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._generation == generation:
+                stopping = _stop_requested()
+                if stopping is not None and stopping.is_set():
+                    raise _Stopped
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._changed.wait(min(remaining, _STOP_CHECK))
+
+
+_STOP_CHECK = 0.1
+"""Seconds between two looks at the task group's stop flag while waiting."""
+
+
+@contextlib.contextmanager
+def shielded() -> Iterator[None]:
+    """``with shielded():`` lets the block finish even if the thread's task group stops
+    meanwhile (a submission in flight completes rather than leaving a half-created job)."""
+    _local.shield = getattr(_local, "shield", 0) + 1
+    try:
+        yield
+    finally:
+        _local.shield -= 1
+
+
 class TaskGroup:
     """Runs callables concurrently on a thread pool.
 
-    Leaving the ``with`` block waits for every call; after the first failure, calls not yet
-    started are cancelled, and the failures are raised together as an ``ExceptionGroup``.
+    Leaving the ``with`` block waits for every call. The first failure, or an exception in the
+    block itself (Ctrl-C included), stops the group: calls not yet started never start, and
+    running calls stop at their next wait (``sleep``, ``Signal.wait``) outside a ``shielded()``
+    block, as tasks are cancelled in the async twin. Failures are raised together as an
+    ``ExceptionGroup``.
     """
 
     def __init__(self, max_workers: int | None = None) -> None:
         self._max_workers = max_workers
         self._pool: ThreadPoolExecutor | None = None
         self._futures: list[Future[Any]] = []
+        self._stopping = threading.Event()
 
     def __enter__(self) -> Self:
         self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="ibmq-sync")
@@ -116,25 +185,64 @@ class TaskGroup:
         tb: TracebackType | None,
     ) -> None:
         assert self._pool is not None
+        if exc is not None:
+            self._stop()
+        try:
+            errors = self._join()
+        except BaseException:
+            # Interrupted while waiting (Ctrl-C): start nothing more, let running calls reach
+            # their next wait, then pass the interruption on.
+            self._stop()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        self._pool.shutdown(wait=True)
+        if errors and exc is None:
+            raise ExceptionGroup("unhandled errors in a TaskGroup", errors)
+
+    def _join(self) -> list[Exception]:
         errors: list[Exception] = []
         for future in self._futures:
-            if exc is not None or errors:
-                future.cancel()
             if future.cancelled():
                 continue
             error = future.exception()
             if isinstance(error, Exception):
                 errors.append(error)
-                for pending in self._futures:
-                    pending.cancel()
-        self._pool.shutdown(wait=True)
-        if errors and exc is None:
-            raise ExceptionGroup("unhandled errors in a TaskGroup", errors)
+                self._stop()
+        return errors
+
+    def _stop(self) -> None:
+        self._stopping.set()
+        for future in self._futures:
+            future.cancel()
 
     def start_soon(self, func: Callable[..., Any], *args: Any) -> None:
         """Start ``func(*args)`` in the group."""
         assert self._pool is not None, "use the task group in a with block"
-        self._futures.append(self._pool.submit(func, *args))
+        self._futures.append(self._pool.submit(self._call, func, *args))
+
+    def _call(self, func: Callable[..., Any], *args: Any) -> Any:
+        _local.stopping = self._stopping
+        try:
+            return func(*args)
+        except _Stopped:
+            return None
+        finally:
+            _local.stopping = None
+
+
+class _Stopped(BaseException):
+    """Raised at a wait inside a task group that stopped; the group swallows it."""
+
+
+_local = threading.local()
+
+
+def _stop_requested() -> threading.Event | None:
+    """The stop flag of the calling thread's task group, unless it is shielded."""
+    if getattr(_local, "shield", 0):
+        return None
+    stopping: threading.Event | None = getattr(_local, "stopping", None)
+    return stopping
 
 
 class Limiter:
@@ -218,10 +326,23 @@ class WebSocket:
             TimeoutError: no message within ``timeout`` seconds.
             WebSocketClosed: the server closed the connection.
         """
-        try:
-            return decode_message(self._connection.recv(timeout))
-        except ConnectionClosed as exc:
-            raise closed_by(exc) from None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            # Wait in slices, so that a stopped task group stops this wait too.
+            stopping = _stop_requested()
+            if stopping is not None and stopping.is_set():
+                raise _Stopped
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError("no message from the status websocket in time")
+            piece = _STOP_CHECK if remaining is None else min(remaining, _STOP_CHECK)
+            try:
+                return decode_message(self._connection.recv(piece if stopping else remaining))
+            except TimeoutError:
+                if stopping is None:
+                    raise
+            except ConnectionClosed as exc:
+                raise closed_by(exc) from None
 
     def close(self) -> None:
         """Close the connection."""

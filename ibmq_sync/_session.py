@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -51,6 +52,7 @@ class Session:
         self.retry = retry or RetryPolicy()
         self._transport = transport
         self._client: httpx.Client | None = None
+        self._pid = os.getpid()
         self._access_token: str | None = None
         self._secrets: tuple[str, ...] = ()
         self.relogin: Relogin | None = None
@@ -80,7 +82,14 @@ class Session:
 
     @property
     def client(self) -> httpx.Client:
-        """The underlying httpx client, created on first use."""
+        """The underlying httpx client, created on first use.
+
+        A forked child gets a client of its own: the parent's pooled connections are the
+        parent's (their sockets are shared after a fork), so the child leaves them alone.
+        """
+        if self._pid != os.getpid():
+            self._client = None
+            self._pid = os.getpid()
         if self._client is None:
             self._client = httpx.Client(
                 verify=self._verify,
@@ -94,7 +103,7 @@ class Session:
 
     def close(self) -> None:
         """Close the connection pool."""
-        if self._client is not None:
+        if self._client is not None and self._pid == os.getpid():
             self._client.close()
             self._client = None
 

@@ -18,6 +18,7 @@ from ibmq_async._core.dates import user_time_to_utc
 from ibmq_async._core.exceptions import (
     IBMQApiError,
     IBMQBackendError,
+    IBMQBackendJobLimitError,
     IBMQBackendValueError,
 )
 from ibmq_async._core.job_filters import ACTIVE_STATUSES, PAGE_SIZE, jobs_where
@@ -28,6 +29,7 @@ from ibmq_async._core.models import (
     BackendRef,
     BackendReservation,
     BackendStatus,
+    JobCreated,
     JobCreateRequest,
     PulseDefaults,
     QasmQobj,
@@ -42,12 +44,22 @@ from ibmq_async._core.run_options import (
     qobj_upload,
     split_for_qobj,
 )
+from ibmq_async._core.statuses import FINAL_API_STATUSES
+from ibmq_async._core.submission import (
+    CREATE_ATTEMPTS,
+    internal_tags,
+    is_ambiguous,
+    is_half_created,
+    new_run_token,
+    user_tags,
+)
 from ibmq_async._core.target import build_target
 from ibmq_async._core.validate import JobValidationError, validate_qobj
 
-from ._compat import BackendBase
+from ._compat import BackendBase, shielded
 from ._listing import walk_jobs
 from ._rest import ProjectApi
+from ._slots import SlotGate
 from .job import IBMQJob
 
 if TYPE_CHECKING:
@@ -86,6 +98,7 @@ class IBMQBackend(BackendBase):
         self._properties: BackendProperties | None = None
         self._defaults: PulseDefaults | None = None
         self._target: Target | None = None
+        self._own_gates: dict[str, SlotGate] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}('{self.name()}') from {self._api.hgp}>"
@@ -360,6 +373,7 @@ class IBMQBackend(BackendBase):
         use_measure_esp: bool | None = None,
         live_data_enabled: bool | None = None,
         validate: bool = True,
+        wait_for_slot: bool = True,
         **run_config: Any,
     ) -> IBMQJob:
         """Run circuits on the backend and return the submitted job.
@@ -391,12 +405,78 @@ class IBMQBackend(BackendBase):
             validate: check the circuits against the backend before sending anything; with
                 ``False`` the server validates instead and a bad job ends as
                 ``ERROR_VALIDATING_JOB``.
+            wait_for_slot: when the account's job limit on this backend is reached, wait
+                until one of its jobs finishes (the default). Concurrent ``run()`` calls of
+                one provider share the limit, so running many of them at once never trips
+                it. With ``False`` the job is sent at once, and a full backend raises
+                ``IBMQBackendJobLimitError``.
             **run_config: further options, passed into the Qobj config.
 
         Raises:
             IBMQBackendValueError: invalid input; nothing was sent.
-            IBMQBackendJobLimitError: the backend's job limit is reached.
+            IBMQBackendJobLimitError: the job limit is reached and ``wait_for_slot`` is false.
             IBMQBackendApiError: the API failed the submission.
+        """
+        if not isinstance(wait_for_slot, bool):
+            raise IBMQBackendValueError(
+                f"wait_for_slot must be True or False, not {wait_for_slot!r}."
+            )
+        request, wire = self._prepare(
+            circuits,
+            job_name=job_name,
+            job_share_level=job_share_level,
+            job_tags=job_tags,
+            experiment_id=experiment_id,
+            header=header,
+            shots=shots,
+            memory=memory,
+            qubit_lo_freq=qubit_lo_freq,
+            meas_lo_freq=meas_lo_freq,
+            schedule_los=schedule_los,
+            meas_level=meas_level,
+            meas_return=meas_return,
+            memory_slots=memory_slots,
+            memory_slot_size=memory_slot_size,
+            rep_time=rep_time,
+            rep_delay=rep_delay,
+            init_qubits=init_qubits,
+            parameter_binds=parameter_binds,
+            use_measure_esp=use_measure_esp,
+            live_data_enabled=live_data_enabled,
+            validate=validate,
+            **run_config,
+        )
+        return self._submit(request, wire, wait_for_slot)
+
+    def _prepare(
+        self,
+        circuits: QuantumCircuit | list[QuantumCircuit],
+        job_name: str | None = None,
+        job_share_level: str | None = None,
+        job_tags: list[str] | None = None,
+        experiment_id: str | None = None,
+        header: dict[str, Any] | None = None,
+        shots: int | None = None,
+        memory: bool | None = None,
+        qubit_lo_freq: list[float] | None = None,
+        meas_lo_freq: list[float] | None = None,
+        schedule_los: list[Any] | dict[Any, Any] | None = None,
+        meas_level: int | None = None,
+        meas_return: str | None = None,
+        memory_slots: int | None = None,
+        memory_slot_size: int | None = None,
+        rep_time: int | None = None,
+        rep_delay: float | None = None,
+        init_qubits: bool | None = None,
+        parameter_binds: list[dict[Any, Any]] | None = None,
+        use_measure_esp: bool | None = None,
+        live_data_enabled: bool | None = None,
+        validate: bool = True,
+        **run_config: Any,
+    ) -> tuple[JobCreateRequest, dict[str, Any]]:
+        """Check and assemble a ``run()`` call into its create request and its Qobj.
+
+        Nothing is sent. Raises ``IBMQBackendValueError`` on any invalid input.
         """
         tags = check_tags(job_tags)
         share_level = check_share_level(job_share_level)
@@ -440,11 +520,11 @@ class IBMQBackend(BackendBase):
             backend=BackendRef(name=self.name()),
             live_data_enabled=live_data_enabled,
             name=job_name,
-            tags=tags,
+            tags=[*(tags or []), new_run_token()],
             experiment_tag=experiment_id,
             share_level=share_level,
         )
-        return self._submit(request, wire)
+        return request, wire
 
     def _assemble(
         self,
@@ -470,17 +550,105 @@ class IBMQBackend(BackendBase):
         except QobjAssemblyError as exc:
             raise IBMQBackendValueError(str(exc)) from None
 
-    def _submit(self, request: JobCreateRequest, qobj: dict[str, Any]) -> IBMQJob:
-        created = self._api.job_create(request)
-        try:
-            self._api.job_upload(created.object_storage_info.upload_url, qobj)
-            document = self._api.job_data_uploaded(created.id)
-        except IBMQApiError:
-            self._cancel_quietly(created.id)
-            raise
+    def _gate(self) -> SlotGate:
+        """The job-limit gate this backend shares with every backend object of its provider."""
+        owner = self._provider_of
+        gates = owner._slot_gates if owner is not None else self._own_gates
+        gate = gates.get(self.name())
+        if gate is None:
+            gate = gates[self.name()] = SlotGate(self)
+        return gate
+
+    def _job_final(self, job_id: str) -> None:
+        """One of this backend's jobs reached a final state: free its job-limit slot."""
+        owner = self._provider_of
+        gates = owner._slot_gates if owner is not None else self._own_gates
+        gate = gates.get(self.name())
+        if gate is not None:
+            gate.finished(job_id)
+
+    def _submit(
+        self, request: JobCreateRequest, qobj: dict[str, Any], wait_for_slot: bool = True
+    ) -> IBMQJob:
+        """Create the job (exactly once), upload its Qobj and queue it.
+
+        The whole sequence is shielded: a caller cancelled (or interrupted) meanwhile gets a
+        complete job or none, never a half-created one.
+        """
+        gate = self._gate()
+        while True:
+            if wait_for_slot:
+                gate.acquire()
+            try:
+                with shielded():
+                    created = self._create(request)
+            except IBMQBackendJobLimitError:
+                if not wait_for_slot:
+                    raise
+                logger.debug("%s: job limit reached; waiting for a slot", self.name())
+                gate.full()
+                continue
+            except BaseException:
+                if wait_for_slot:
+                    gate.abandoned()
+                raise
+            if wait_for_slot:
+                gate.created(created.id)
+            break
+        with shielded():
+            try:
+                self._api.job_upload(created.object_storage_info.upload_url, qobj)
+                document = self._api.job_data_uploaded(created.id)
+            except BaseException:
+                self._cancel_quietly(created.id)
+                self._job_final(created.id)
+                raise
         if document.error is not None:
+            self._job_final(created.id)
             raise IBMQBackendError(f"Error submitting job: {document.error.describe()}")
-        return IBMQJob(self, self._api, document, qobj)
+        job = IBMQJob(self, self._api, document, qobj)
+        if document.status in FINAL_API_STATUSES:
+            self._job_final(created.id)
+        return job
+
+    def _create(self, request: JobCreateRequest) -> JobCreated:
+        """``POST /Jobs`` exactly once (see ``_core/submission.py``).
+
+        After a failure that may have reached the server, the job is looked up by its run
+        token: one found there never got its Qobj, so it is cancelled before a new one is
+        created under a new token.
+        """
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                return self._api.job_create(request)
+            except IBMQBackendJobLimitError:
+                raise
+            except IBMQApiError as exc:
+                if not is_ambiguous(exc) or attempt == CREATE_ATTEMPTS:
+                    raise
+                logger.debug("%s: job creation may have happened (%s)", self.name(), exc)
+                self._discard_created(internal_tags(request.tags or []))
+                tags = [*user_tags(request.tags or []), new_run_token()]
+                request = request.model_copy(update={"tags": tags})
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _discard_created(self, tokens: list[str]) -> None:
+        """Cancel the half-created jobs that carry any of ``tokens``."""
+        if not tokens:
+            return
+        where = {"tags": {"inq": tokens}}
+        for job in walk_jobs(
+            self._api,
+            where,
+            lambda _: self,
+            limit=None,
+            skip=0,
+            descending=True,
+            page_size=PAGE_SIZE,
+        ):
+            if is_half_created(job.api_status()):
+                logger.debug("%s: cancelling the half-created job %s", self.name(), job.job_id())
+                self._cancel_quietly(job.job_id())
 
     def _cancel_quietly(self, job_id: str) -> None:
         """Cancel a half-submitted job so it does not linger as a phantom."""

@@ -33,6 +33,7 @@ from ibmq_async._core.models import (
     QueueInfo,
 )
 from ibmq_async._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
+from ibmq_async._core.submission import internal_tags, user_tags
 from ibmq_async._core.websocket import WebSocketClosed
 
 from ._compat import monotonic, sleep
@@ -85,8 +86,8 @@ class IBMQJob:
         return self._document.name
 
     def tags(self) -> list[str]:
-        """A copy of the job's tags."""
-        return list(self._document.tags)
+        """A copy of the job's tags (without the SDK's internal run token)."""
+        return user_tags(self._document.tags)
 
     def creation_date(self) -> datetime:
         """When the job was created, in local time."""
@@ -178,6 +179,7 @@ class IBMQJob:
             IBMQJobApiError: the server did not update the tags.
         """
         tags = new_tags(self.tags(), replacement_tags, additional_tags, removal_tags)
+        tags += internal_tags(self._document.tags)
         self._api.job_update(self.job_id(), {"tags": tags})
         self._document = self._document.model_copy(update={"tags": tags})
         return self.tags()
@@ -222,10 +224,17 @@ class IBMQJob:
         self._document = document
         self._status = document.status
         self._queue_info = document.info_queue
+        self._saw_status()
 
     def _apply(self, reply: JobStatusResponse) -> None:
         self._status = reply.status
         self._queue_info = reply.info_queue if reply.status == ApiJobStatus.QUEUED else None
+        self._saw_status()
+
+    def _saw_status(self) -> None:
+        if self._status in FINAL_API_STATUSES:
+            # A final job no longer counts against the backend's job limit.
+            self._backend._job_final(self.job_id())
 
     def _poll_status(self) -> ApiJobStatus:
         self._apply(self._api.job_status(self.job_id()))

@@ -24,6 +24,7 @@ from ibmq_async._core.models import JobDocument
 
 from ._listing import walk_jobs
 from ._rest import ProjectApi
+from ._slots import SlotGate
 from .backend import IBMQBackend, IBMQRetiredBackend, IBMQSimulator
 from .job import IBMQJob
 
@@ -39,6 +40,8 @@ class AccountProvider:
         self._api = api
         self._backends: dict[str, IBMQBackend] = {}
         self._backends_retired: dict[str, IBMQBackend] = {}
+        self._slot_gates: dict[str, SlotGate] = {}
+        """Job-limit gates per backend name, shared by every backend object of the provider."""
 
     def __repr__(self) -> str:
         return (

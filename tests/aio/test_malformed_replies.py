@@ -297,6 +297,10 @@ def account_api() -> Iterator[respx.MockRouter]:
                 }
             ]
         )
+        # ``run()`` reads the job limit to pace concurrent submissions.
+        router.get(f"{HGP}/devices/dev/jobsLimit").respond(
+            json={"maximumJobs": 5, "runningJobs": 0}
+        )
         yield router
 
 

@@ -13,6 +13,7 @@ import pytest
 import respx
 from qiskit import QuantumCircuit
 
+from ibmq_async._core.submission import RUN_TOKEN_PREFIX
 from ibmq_sync import (
     AccountProvider,
     IBMQApiError,
@@ -72,6 +73,10 @@ def api() -> Iterator[respx.MockRouter]:
             json=[{"name": "h", "groups": {"g": {"projects": {"p": {"isDefault": True}}}}}]
         )
         router.get(f"{HGP}/devices/v/1").respond(json=[CONFIG, {"broken": True}])
+        # ``run()`` reads the job limit to pace concurrent submissions.
+        router.get(f"{HGP}/devices/fake_device/jobsLimit").respond(
+            json={"maximumJobs": 5, "runningJobs": 0}
+        )
         yield router
 
 
@@ -119,14 +124,17 @@ def test_run_sends_the_legacy_create_body_and_no_token_to_storage(
     backend = mocked.get_backend("fake_device")
     job = backend.run(circuit(), shots=10, job_name="n1", job_tags=["a"], experiment_id="e")
     assert job.job_id() == "job1"
-    assert json.loads(create.calls.last.request.content) == {
+    body = json.loads(create.calls.last.request.content)
+    user_tag, token = body.pop("tags")
+    assert body == {
         "backend": {"name": "fake_device"},
         "allowObjectStorage": True,
         "liveDataEnabled": None,
         "name": "n1",
-        "tags": ["a"],
         "experimentTag": "e",
     }
+    # The run token rides in the tags (exactly-once creation) and is hidden from the user.
+    assert user_tag == "a" and token.startswith(RUN_TOKEN_PREFIX) and len(token) > 20
     sent = upload.calls.last.request
     assert "X-Access-Token" not in sent.headers
     qobj = json.loads(sent.content)
@@ -198,9 +206,96 @@ def test_job_limit_error_code_maps_to_its_own_error(
         headers={"x-request-id": "req-7"},
     )
     with pytest.raises(IBMQBackendJobLimitError) as limit:
-        mocked.get_backend("fake_device").run(circuit(), shots=10)
+        mocked.get_backend("fake_device").run(circuit(), shots=10, wait_for_slot=False)
     assert limit.value.error_code == 3458 and limit.value.request_id == "req-7"
     assert limit.value.status_code == 400
+
+
+def test_a_job_limit_answer_waits_for_a_slot_by_default(
+    api: respx.MockRouter, mocked: AccountProvider
+) -> None:
+    # Another client filled the backend: the first report shows room, the server says 3458,
+    # the next report shows it full, and a later one shows a slot again.
+    limit = api.get(f"{HGP}/devices/fake_device/jobsLimit").mock(
+        side_effect=[
+            httpx.Response(200, json={"maximumJobs": 2, "runningJobs": 1}),
+            httpx.Response(200, json={"maximumJobs": 2, "runningJobs": 2}),
+            httpx.Response(200, json={"maximumJobs": 2, "runningJobs": 1}),
+        ]
+    )
+    create = api.post(f"{HGP}/Jobs").mock(
+        side_effect=[
+            httpx.Response(400, json={"error": {"code": 3458, "message": "Job limit reached"}}),
+            httpx.Response(200, json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}}),
+        ]
+    )
+    api.put(UPLOAD).respond(200)
+    api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
+    job = mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert job.job_id() == "job1"
+    assert create.call_count == 2 and limit.call_count == 3
+
+
+def test_wait_for_slot_must_be_a_bool(api: respx.MockRouter, mocked: AccountProvider) -> None:
+    create = api.post(f"{HGP}/Jobs").respond(500)
+    with pytest.raises(IBMQBackendValueError, match="wait_for_slot"):
+        mocked.get_backend("fake_device").run(circuit(), wait_for_slot="yes")
+    assert create.call_count == 0
+
+
+def test_an_ambiguous_creation_is_looked_up_by_its_token(
+    api: respx.MockRouter, mocked: AccountProvider
+) -> None:
+    # The first POST reached the server and its reply was lost (a gateway 504); the job it
+    # made is found by the run token, cancelled, and one new job is created in its place.
+    create = api.post(f"{HGP}/Jobs").mock(
+        side_effect=[
+            httpx.Response(504),
+            httpx.Response(200, json={"id": "job2", "objectStorageInfo": {"uploadUrl": UPLOAD}}),
+        ]
+    )
+    phantom = {"id": "ghost", "creationDate": "2023-02-01T10:00:00Z", "status": "CREATING"}
+    lookup = api.get(f"{HGP}/Jobs/status/v/1").mock(
+        side_effect=[httpx.Response(200, json=[phantom]), httpx.Response(200, json=[])]
+    )
+    cancel = api.post(f"{HGP}/Jobs/ghost/cancel").respond(json={"cancelled": True})
+    api.put(UPLOAD).respond(200)
+    api.post(f"{HGP}/Jobs/job2/jobDataUploaded").respond(json={"job": {**JOB, "id": "job2"}})
+    job = mocked.get_backend("fake_device").run(circuit(), shots=10, job_tags=["t"])
+    assert job.job_id() == "job2" and create.call_count == 2 and cancel.call_count == 1
+    first, second = (json.loads(c.request.content)["tags"] for c in create.calls)
+    where = json.loads(lookup.calls[0].request.url.params["filter"])["where"]
+    assert where == {"tags": {"inq": [first[1]]}}
+    # The second creation carries a new token, so a later lookup cannot confuse the two.
+    assert first[0] == second[0] == "t" and first[1] != second[1]
+
+
+def test_an_ambiguous_creation_that_never_reached_the_server_is_sent_once_more(
+    api: respx.MockRouter, mocked: AccountProvider
+) -> None:
+    create = api.post(f"{HGP}/Jobs").mock(
+        side_effect=[
+            httpx.ReadTimeout("no reply"),
+            httpx.Response(200, json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}}),
+        ]
+    )
+    lookup = api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
+    cancel = api.post(url__regex=r".*/cancel$").respond(json={"cancelled": True})
+    api.put(UPLOAD).respond(200)
+    api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
+    job = mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert job.job_id() == "job1"
+    assert create.call_count == 2 and lookup.call_count == 1 and cancel.call_count == 0
+
+
+def test_a_creation_that_stays_ambiguous_gives_up_after_three_tries(
+    api: respx.MockRouter, mocked: AccountProvider
+) -> None:
+    create = api.post(f"{HGP}/Jobs").respond(502)
+    api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
+    with pytest.raises(IBMQBackendApiError) as failed:
+        mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert failed.value.status_code == 502 and create.call_count == 3
 
 
 def test_failed_upload_cancels_the_phantom_job(
