@@ -50,7 +50,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the three packages."""
-    session.install("-e", ".[local]", "mypy>=1.10", "pytest", "respx")
+    session.install("-e", ".[local]", "mypy>=1.10", "pytest", "respx", "types-tqdm")
     session.run("mypy", "--strict", *PACKAGES)
 
 

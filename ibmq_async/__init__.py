@@ -14,11 +14,14 @@ from . import exceptions, models
 from ._core.credentials import Credentials
 from ._core.defaults import QX_AUTH_URL, Timeouts
 from ._core.endpoints import HubGroupProject
+from ._core.managed_results import ManagedResults
 from ._core.retry import RetryPolicy
 from .account import AsyncIBMQ, AsyncIBMQFactory
 from .backend import AsyncIBMQBackend, AsyncIBMQRetiredBackend, AsyncIBMQSimulator
 from .exceptions import *  # noqa: F403
 from .job import AsyncIBMQJob
+from .managed import AsyncIBMQJobManager, AsyncManagedJob, AsyncManagedJobSet
+from .progress import ProgressEvent
 from .provider import AsyncAccountProvider, AsyncBackendNamespace, least_busy
 
 __all__ = [
@@ -29,10 +32,15 @@ __all__ = [
     "AsyncIBMQBackend",
     "AsyncIBMQFactory",
     "AsyncIBMQJob",
+    "AsyncIBMQJobManager",
     "AsyncIBMQRetiredBackend",
     "AsyncIBMQSimulator",
+    "AsyncManagedJob",
+    "AsyncManagedJobSet",
     "Credentials",
     "HubGroupProject",
+    "ManagedResults",
+    "ProgressEvent",
     "RetryPolicy",
     "Timeouts",
     "least_busy",

@@ -15,6 +15,7 @@ Start with the account factory::
 from ibmq_async._core.credentials import Credentials
 from ibmq_async._core.defaults import QX_AUTH_URL, Timeouts
 from ibmq_async._core.endpoints import HubGroupProject
+from ibmq_async._core.managed_results import ManagedResults
 from ibmq_async._core.retry import RetryPolicy
 
 from . import exceptions, models
@@ -22,6 +23,8 @@ from .account import IBMQ, IBMQFactory
 from .backend import IBMQBackend, IBMQRetiredBackend, IBMQSimulator
 from .exceptions import *  # noqa: F403
 from .job import IBMQJob
+from .managed import IBMQJobManager, ManagedJob, ManagedJobSet
+from .progress import ProgressEvent
 from .provider import AccountProvider, BackendNamespace, least_busy
 
 __all__ = [
@@ -34,8 +37,13 @@ __all__ = [
     "IBMQBackend",
     "IBMQFactory",
     "IBMQJob",
+    "IBMQJobManager",
     "IBMQRetiredBackend",
     "IBMQSimulator",
+    "ManagedJob",
+    "ManagedJobSet",
+    "ManagedResults",
+    "ProgressEvent",
     "RetryPolicy",
     "Timeouts",
     "least_busy",

@@ -44,8 +44,14 @@ __all__ = [
     "IBMQJobError",
     "IBMQJobFailureError",
     "IBMQJobInvalidStateError",
+    "IBMQJobManagerError",
+    "IBMQJobManagerInvalidStateError",
+    "IBMQJobManagerJobNotFound",
+    "IBMQJobManagerTimeoutError",
+    "IBMQJobManagerUnknownJobSet",
     "IBMQJobTimeoutError",
     "IBMQLocalServiceError",
+    "IBMQManagedResultDataNotAvailable",
     "IBMQProviderError",
     "RequestsApiError",
 ]
@@ -215,3 +221,28 @@ class IBMQJobInvalidStateError(IBMQJobError):
 
 class IBMQJobTimeoutError(IBMQJobError, JobTimeoutError):  # type: ignore[misc]  # qiskit is untyped
     """The job did not reach a final state before the deadline."""
+
+
+class IBMQJobManagerError(IBMQError):
+    """An error of the job manager or of a managed job set."""
+
+
+class IBMQJobManagerInvalidStateError(IBMQJobManagerError):
+    """The job set or its arguments are inconsistent (nothing was sent)."""
+
+
+class IBMQJobManagerTimeoutError(IBMQJobManagerError):
+    """The job set's jobs did not finish before the deadline."""
+
+
+class IBMQJobManagerJobNotFound(IBMQJobManagerError):
+    """No job of the set holds the experiment asked for."""
+
+
+class IBMQJobManagerUnknownJobSet(IBMQJobManagerError):
+    """No job carries the job set's id."""
+
+
+class IBMQManagedResultDataNotAvailable(IBMQJobManagerError):
+    """The result of the experiment asked for is not available (its job failed or is
+    missing)."""
