@@ -15,13 +15,13 @@ from ._core.credentials import Credentials
 from ._core.defaults import QX_AUTH_URL, Timeouts
 from ._core.endpoints import HubGroupProject
 from ._core.managed_results import ManagedResults
+from ._core.progress_events import ProgressEvent
 from ._core.retry import RetryPolicy
 from .account import AsyncIBMQ, AsyncIBMQFactory
 from .backend import AsyncIBMQBackend, AsyncIBMQRetiredBackend, AsyncIBMQSimulator
 from .exceptions import *  # noqa: F403
 from .job import AsyncIBMQJob
 from .managed import AsyncIBMQJobManager, AsyncManagedJob, AsyncManagedJobSet
-from .progress import ProgressEvent
 from .provider import AsyncAccountProvider, AsyncBackendNamespace, least_busy
 
 __all__ = [

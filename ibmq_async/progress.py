@@ -4,41 +4,13 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from tqdm import tqdm
 
-Stage = Literal["submitted", "finished"]
+from ._core.progress_events import ProgressCallback, ProgressEvent, Stage
 
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """One step of a job set.
-
-    Attributes:
-        stage: ``"submitted"`` (the job reached the server, or failed to) or ``"finished"``
-            (its result came back, or it failed).
-        job_index: the job's index in the set.
-        jobs: how many jobs the set has.
-        submitted: jobs that reached the server so far.
-        finished: jobs whose wait ended so far.
-        job_id: the server's id of the job, when it has one.
-        error: why the step failed, or ``None``.
-    """
-
-    stage: Stage
-    job_index: int
-    jobs: int
-    submitted: int
-    finished: int
-    job_id: str | None = None
-    error: str | None = None
-
-
-ProgressCallback = Callable[[ProgressEvent], None]
-"""Called after every step of a job set (from the thread or task that made the step)."""
+__all__ = ["Progress", "ProgressCallback", "ProgressEvent"]
 
 
 class Progress:

@@ -130,6 +130,7 @@ def new_job_record(
         name=request.name or None,
         experiment_tag=request.experiment_tag or None,
         client_info=client or None,
+        share_level=request.share_level or None,
     )
     return JobRecord(
         id=job_id,

@@ -16,6 +16,7 @@ from ibmq_async._core.credentials import Credentials
 from ibmq_async._core.defaults import QX_AUTH_URL, Timeouts
 from ibmq_async._core.endpoints import HubGroupProject
 from ibmq_async._core.managed_results import ManagedResults
+from ibmq_async._core.progress_events import ProgressEvent
 from ibmq_async._core.retry import RetryPolicy
 
 from . import exceptions, models
@@ -24,7 +25,6 @@ from .backend import IBMQBackend, IBMQRetiredBackend, IBMQSimulator
 from .exceptions import *  # noqa: F403
 from .job import IBMQJob
 from .managed import IBMQJobManager, ManagedJob, ManagedJobSet
-from .progress import ProgressEvent
 from .provider import AccountProvider, BackendNamespace, least_busy
 
 __all__ = [

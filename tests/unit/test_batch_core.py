@@ -198,3 +198,29 @@ def test_a_missing_job_result_is_reported_by_experiment() -> None:
         results.get_counts(2)
     with pytest.raises(IBMQManagedResultDataNotAvailable):
         results.combine_results()
+
+
+def test_progress_draws_bars_on_request_and_calls_back(capsys: pytest.CaptureFixture[str]) -> None:
+    from ibmq_async.progress import Progress, ProgressEvent
+
+    events: list[ProgressEvent] = []
+    meter = Progress(3, "sweep", show=True, callback=events.append)
+    meter.start("submitted", already=1)
+    meter.step("submitted", 1, "job-b")
+    meter.step("submitted", 2, None, "refused")
+    meter.close()
+    err = capsys.readouterr().err
+    assert "sweep submitted" in err and "3/3" in err
+    assert [(e.job_index, e.submitted, e.error) for e in events] == [
+        (1, 2, None),
+        (2, 3, "refused"),
+    ]
+
+
+def test_progress_stays_quiet_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from ibmq_async.progress import Progress
+
+    meter = Progress(2, "quiet")  # pytest's stderr is not a terminal
+    meter.step("finished", 0)
+    meter.close()
+    assert capsys.readouterr().err == ""
