@@ -20,7 +20,6 @@ Semantics worth knowing:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,8 @@ from functools import cmp_to_key
 from typing import Any
 
 from ibmq_async._core.dates import parse_iso
+
+from ._regex import LinearPattern, PatternError, compile_like, compile_regexp
 
 DEFAULT_BOUND_FIELD = "creationDate"
 """Field that a bare comparison clause (``{"lte": ...}``) constrains."""
@@ -254,6 +255,8 @@ def _check_operator(op: str, operand: Any) -> None:
             raise FilterError(f"{op} needs a string")
         if op == "regexp":
             _compile_regexp(operand)
+        else:
+            _compile_like(operand, insensitive=False)
 
 
 def clause_list(condition: Any, key: str) -> list[Mapping[str, Any]]:
@@ -386,31 +389,18 @@ def as_instant(text: str) -> datetime | None:
     return parse_iso(text)
 
 
-def _compile_regexp(expression: str, options: Any = None) -> re.Pattern[str]:
-    flags = 0
-    literal = re.fullmatch(r"/(.*)/([a-z]*)", expression, flags=re.DOTALL)
-    if literal:
-        expression = literal.group(1)
-        for letter in literal.group(2):
-            flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}.get(letter, 0)
-    if isinstance(options, str) and "i" in options:
-        flags |= re.IGNORECASE
+def _compile_regexp(expression: str, options: Any = None) -> LinearPattern:
     try:
-        return re.compile(expression, flags)
-    except re.error as exc:
-        raise FilterError(f"invalid regexp {expression!r}: {exc}") from None
+        return compile_regexp(expression, options)
+    except PatternError as exc:
+        raise FilterError(f"invalid regexp: {exc}") from None
 
 
-def _compile_like(expression: str, insensitive: bool) -> re.Pattern[str]:
-    parts = []
-    for char in expression:
-        if char == "%":
-            parts.append(".*")
-        elif char == "_":
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if insensitive else re.DOTALL)
+def _compile_like(expression: str, insensitive: bool) -> LinearPattern:
+    try:
+        return compile_like(expression, insensitive)
+    except PatternError as exc:
+        raise FilterError(f"invalid like pattern: {exc}") from None
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

@@ -4,16 +4,23 @@ Each worker is a long-lived spawned process that runs one job at a time, so that
 its simulators warm between jobs, and so that the job it runs can be stopped by stopping
 it (a cancelled job's simulation must not hold its device, and a process pool shared by
 jobs cannot stop one of them).
+
+No worker outlives the service, however the service ends (SIGKILL included): each worker
+arms ``PR_SET_PDEATHSIG`` and watches its parent (:func:`ibmq_local._worker.die_with_parent`).
+The kernel ties that signal to the parent *thread* that started the worker, so every worker
+is started from the pool's one spawner thread, which lives as long as the pool.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import resource_tracker, spawn
 from multiprocessing.connection import Connection
@@ -107,7 +114,7 @@ class _Worker:
 
     def __init__(self, context: _WorkerContext) -> None:
         parent, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child,), daemon=True)
+        self.process = context.Process(target=serve, args=(child, os.getpid()), daemon=True)
         self.connection: Connection = parent
         with _sigint_blocked():
             self.process.start()
@@ -151,6 +158,9 @@ class WorkerPool:
         self._busy: set[_Worker] = set()
         self._retired: list[_Worker] = []
         self._closed = False
+        # Workers die with the thread that starts them (see the module docstring): start
+        # them all from this one thread, which ends only when the pool is closed.
+        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="ibmq-local-spawner")
 
     async def run(
         self, request: ExecutionRequest, stop: asyncio.Event | None = None
@@ -168,7 +178,12 @@ class WorkerPool:
         """
         if stop is not None and stop.is_set():
             raise JobStopped(request.job_id)
-        worker = await asyncio.to_thread(self._checkout)
+        try:
+            worker = await asyncio.get_running_loop().run_in_executor(self._spawner, self._checkout)
+        except RuntimeError as exc:  # the spawner was shut down: the pool is closed
+            if self._closed:
+                raise PoolClosed("the worker pool is closed") from exc
+            raise
         exchange = asyncio.ensure_future(asyncio.to_thread(worker.exchange, request))
         stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
         try:
@@ -286,3 +301,5 @@ class WorkerPool:
         for worker in busy:
             # Reaped only: a thread may still be reading its pipe, which closes with it.
             worker.process.join(max(0.0, deadline - time.monotonic()))
+        # Any worker still alive gets its parent-death signal when this thread ends.
+        self._spawner.shutdown(wait=False)

@@ -10,6 +10,13 @@ Each backend runs one job at a time, like a device; at most ``max_workers`` back
 at once. All state changes go through :meth:`JobScheduler.transition`, which never
 touches a job that is already final, and wakes the job's watchers (:attr:`JobScheduler.events`).
 Cancelling a running job stops its worker process, so the device is free at once.
+
+After a crash (the process killed at any moment, SIGKILL included) or a stop, :meth:`start`
+resumes from the store: jobs uploaded but not yet queued are validated again, ``QUEUED`` jobs
+are queued again in creation order, and a job that was ``RUNNING`` goes back to ``QUEUED``
+and is run again from the start, in its place in the queue (its worker died with the
+service, and simulations are cheap to repeat, unlike a lost job). Its result replaces any
+partial one. ``CREATING`` jobs keep waiting for their upload.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 The legacy client uploads the Qobj and downloads results from absolute URLs it received
 from the API, sending no credentials of its own there (protocol 3.1, 4.4). The local
 service mimics object storage by signing such URLs; the signature is the only access
-control on them.
+control on them. A signature covers the method, the path (which names one job and one
+object, ``jobs/<id>/qobj`` or ``jobs/<id>/result``) and the expiry: a URL works for that
+request only, until then.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urlencode
 
 EXPIRES_PARAM = "expires"
 SIGNATURE_PARAM = "signature"
+_MAX_EXPIRES_DIGITS = 12
 
 
 class SignatureError(Exception):
@@ -56,10 +59,14 @@ class UrlSigner:
         Raises:
             SignatureError: when the signature is missing or wrong, or the URL expired.
         """
-        if not expires or not signature or not expires.isdigit():
+        if not expires or not signature:
             raise SignatureError("The URL is not signed.")
+        # ASCII digits only (str.isdigit() also takes "²", which int() refuses), and few of
+        # them: no Unix time needs more, and int() of thousands of digits raises.
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= _MAX_EXPIRES_DIGITS):
+            raise SignatureError("The URL's expiry is malformed.")
         expected = self._digest(method, path, int(expires))
-        if not hmac.compare_digest(expected, signature):
+        if not (signature.isascii() and hmac.compare_digest(expected, signature)):
             raise SignatureError("The URL signature does not match.")
         if int(expires) < (time.time() if now is None else now):
             raise SignatureError("The URL has expired.", expired=True)

@@ -6,9 +6,12 @@ qiskit-ibm-runtime are imported lazily, inside the worker.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
+import sys
+import threading
 import time
 import traceback
 from collections import OrderedDict
@@ -47,12 +50,51 @@ class ExecutionOutcome:
     error_message: str | None = None
 
 
-def serve(connection: Connection) -> None:
+_PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal the kernel sends this process when its parent dies."""
+PARENT_POLL = 0.5
+"""Seconds between the watchdog's checks that the service process is still there."""
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this process as soon as the service process ``parent_pid`` ends, however it ends.
+
+    On Linux the kernel sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``); that
+    works even while a simulation holds the GIL. Strictly it fires when the parent *thread*
+    that started this process ends, so the pool starts workers from one long-lived thread
+    (see :mod:`ibmq_local._pool`). Everywhere, a watchdog thread also checks that the parent
+    is still this process's parent, and exits when it no longer is (the process was then
+    handed to init or a subreaper).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        except (OSError, AttributeError) as exc:  # the watchdog below still works
+            print(f"ibmq-local worker: {exc}", file=sys.stderr)
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="ibmq-local-parent-watch", daemon=True
+    ).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
+
+
+def serve(connection: Connection, parent_pid: int | None = None) -> None:
     """The worker process's main loop: run each request received, send back its outcome.
 
-    Ends on ``None`` or when the service's end of the pipe is closed. A failure outside
+    Ends on ``None`` or when the service's end of the pipe is closed, and at once when the
+    service process ``parent_pid`` ends (see :func:`die_with_parent`). A failure outside
     the simulation is sent back as the exception, for the service to report.
     """
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     # Ctrl-C in a terminal reaches the whole process group: the service decides what
     # happens to running jobs, so a worker must not die of it. The pool starts workers
     # with SIGINT blocked (see ``_pool._sigint_blocked``); one that arrived since is

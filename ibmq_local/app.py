@@ -13,14 +13,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ._calibrations import CalibrationHistory
 from ._catalog import BackendCatalog
+from ._faults import install_faults
+from ._limits import BodySizeLimit
 from ._pool import WorkerPool
 from ._scheduler import JobScheduler
 from ._signing import UrlSigner
 from ._state import ServiceState
-from ._store import JobStore
+from ._uploads import open_job_store
 from .config import Settings
 from .errors import ApiError, ApiErrorCode, error_body
 from .routes import ROUTERS
+from .routes._responses import install_openapi
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            store = await JobStore.open(settings.database_path)
+            store = await open_job_store(settings.database_path, settings.data_dir)
             scheduler = JobScheduler(store, backends, settings, pool, calibrations)
             await scheduler.start()
         except BaseException as exc:
@@ -88,6 +91,9 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     _install_error_handlers(app)
+    install_openapi(app)  # 400s for bad requests, documented; no 422
+    app.add_middleware(BodySizeLimit)  # 413 for API request bodies over 1 MiB
+    install_faults(app, settings.fault_rate, settings.fault_seed)  # last: the outermost
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -11,11 +12,14 @@ from pathlib import Path
 import uvicorn
 
 from ._datadir_lock import DataDirInUse, DataDirLock
+from ._faults import fault_plan
 from .app import create_app
 from .config import ConfigError, load_settings, parse_user_option
 from .service import bind_socket, default_data_dir, url_host, uvicorn_config
 
 DEFAULT_PORT = 8555
+TOKEN_ENV = "IBMQ_LOCAL_TOKEN"
+"""Environment variable holding the default user's API token (after --token, --token-file)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,7 +47,32 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--token",
         default=None,
-        help="API token of the default user (default: kept in the data dir)",
+        help="API token of the default user; other users of the machine can read it in "
+        f"the process list: prefer --token-file or ${TOKEN_ENV} (default: kept in the "
+        "data dir)",
+    )
+    serve.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="read the API token of the default user from this file",
+    )
+    serve.add_argument(
+        "--fault-rate",
+        type=float,
+        default=None,
+        metavar="F",
+        help="make each request fail with probability F, 0 to 1 (HTTP 5xx, 429, dropped "
+        "connections; default: the configuration's fault_rate, 0)",
+    )
+    serve.add_argument(
+        "--fault-seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="seed of the injected faults, to repeat a run (default: the configuration's "
+        "fault_seed, else random and printed)",
     )
     serve.add_argument(
         "--config",
@@ -79,14 +108,23 @@ def serve(
     *,
     config_file: Path | None = None,
     users: Sequence[str] = (),
+    token_file: Path | None = None,
+    fault_rate: float | None = None,
+    fault_seed: int | None = None,
 ) -> int:
-    """Serve in the foreground until SIGINT/SIGTERM; return the exit status."""
+    """Serve in the foreground until SIGINT/SIGTERM; return the exit status.
+
+    The default user's token is ``token``, else the content of ``token_file``, else
+    ``$IBMQ_LOCAL_TOKEN``, else the one kept in the data directory.
+    """
     try:
         settings = load_settings(
             data_dir or default_data_dir(),
-            token=token,
+            token=token or _token_from(token_file) or os.environ.get(TOKEN_ENV) or None,
             config_file=config_file,
             users=[parse_user_option(user) for user in users],
+            fault_rate=fault_rate,
+            fault_seed=fault_seed,
         )
     except ConfigError as exc:
         print(f"ibmq-local: {exc}", file=sys.stderr)
@@ -109,7 +147,11 @@ def serve(
     print(f"token: {settings.default_user.api_token}", flush=True)
     print(f"data dir: {settings.data_dir}", flush=True)
 
-    server = uvicorn.Server(uvicorn_config(create_app(settings), log_level=log_level))
+    app = create_app(settings)
+    faults = fault_plan(app)
+    if faults is not None:
+        print(f"faults: rate {faults.rate}, seed {faults.seed}", flush=True)
+    server = uvicorn.Server(uvicorn_config(app, log_level=log_level))
     # uvicorn re-raises the signal that stopped it once it has shut down; with these
     # handlers in place that re-raise is a no-op and the process exits with status 0.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -119,7 +161,26 @@ def serve(
     finally:
         sock.close()
         hold.release()
+        if faults is not None:
+            print(f"ibmq-local: {faults.stats().describe()}", file=sys.stderr, flush=True)
     return 0 if server.started else 1
+
+
+def _token_from(path: Path | None) -> str | None:
+    """The token in ``path`` (surrounding whitespace dropped), if a path is given.
+
+    Raises:
+        ConfigError: the file cannot be read or holds no token.
+    """
+    if path is None:
+        return None
+    try:
+        token = path.expanduser().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the token file {path}: {exc}") from None
+    if not token:
+        raise ConfigError(f"the token file {path} is empty")
+    return token
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.log_level,
             config_file=args.config,
             users=args.user,
+            token_file=args.token_file,
+            fault_rate=args.fault_rate,
+            fault_seed=args.fault_seed,
         )
     return 2  # pragma: no cover - argparse rejects unknown commands
 

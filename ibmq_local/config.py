@@ -18,6 +18,8 @@ The schema (every key optional)::
     access_token_ttl_seconds = 1209600  # lifetime of a loginWithToken access token (14 days)
     max_workers = 2                     # backends simulating at once
     max_upload_bytes = 536870912        # largest Qobj upload
+    fault_rate = 0.0                    # share of requests that fail on purpose (0 to 1)
+    fault_seed = 42                     # seed of those failures (default: random)
 
     [default_user]                      # the user of the data directory's ``token``
     id = "local-user"
@@ -243,6 +245,10 @@ class ConfigFile(BaseModel):
     access_token_ttl_seconds: int = Field(default=DEFAULT_ACCESS_TOKEN_TTL, gt=0)
     max_workers: int = Field(default=2, ge=1)
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    fault_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Probability that a request gets an injected fault (see :mod:`ibmq_local._faults`)."""
+    fault_seed: int | None = None
+    """Seed of the injected faults; ``None``: a random one, chosen at start."""
     default_user: DefaultUserConfig = Field(default_factory=DefaultUserConfig)
     users: list[UserConfig] = Field(default_factory=list)
     backends: dict[str, BackendSettings] = Field(default_factory=dict)
@@ -262,6 +268,10 @@ class Settings(BaseModel):
     max_workers: int = 2
     max_upload_bytes: int = 512 * 1024 * 1024
     backends: dict[str, BackendSettings] = Field(default_factory=dict)
+    fault_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Probability that a request gets an injected fault (see :mod:`ibmq_local._faults`)."""
+    fault_seed: int | None = None
+    """Seed of the injected faults; ``None``: a random one, chosen at start."""
 
     @property
     def default_user(self) -> UserConfig:
@@ -308,6 +318,8 @@ def load_settings(
     token: str | None = None,
     config_file: str | os.PathLike[str] | None = None,
     users: Sequence[UserConfig] = (),
+    fault_rate: float | None = None,
+    fault_seed: int | None = None,
 ) -> Settings:
     """Load the settings of the data directory ``data_dir``, creating it if needed.
 
@@ -320,11 +332,13 @@ def load_settings(
         config_file: the configuration file to read (``.toml`` or ``.json``) instead of
             ``<data_dir>/config.toml`` or ``<data_dir>/config.json``.
         users: users to add to those of the configuration (``--user`` options).
+        fault_rate: the ``fault_rate`` to use instead of the configuration's.
+        fault_seed: the ``fault_seed`` to use instead of the configuration's.
 
     Raises:
         ConfigError: when the configuration is missing (``config_file`` given), malformed
             or inconsistent, or when the data directory holds both ``config.toml`` and
-            ``config.json``.
+            ``config.json``, or when ``fault_rate`` is not within [0, 1].
     """
     directory = Path(data_dir).expanduser().resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -340,6 +354,8 @@ def load_settings(
     all_users = [_with_one_default(user) for user in [default, *config.users, *users]]
     _check_unique(all_users)
 
+    if fault_rate is not None and not 0.0 <= fault_rate <= 1.0:
+        raise ConfigError(f"the fault rate must be between 0 and 1, not {fault_rate!r}")
     secret = config.signing_secret or _read_or_create_secret(directory / SECRET_FILE)
     return Settings(
         data_dir=directory,
@@ -349,6 +365,8 @@ def load_settings(
         access_token_ttl_seconds=config.access_token_ttl_seconds,
         max_workers=config.max_workers,
         max_upload_bytes=config.max_upload_bytes,
+        fault_rate=config.fault_rate if fault_rate is None else fault_rate,
+        fault_seed=config.fault_seed if fault_seed is None else fault_seed,
         backends={
             name: _with_resolved_files(backend, directory)
             for name, backend in config.backends.items()

@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from uvicorn.config import WS_PROTOCOLS
 
 from ._datadir_lock import DataDirInUse, DataDirLock, RunningService
+from ._faults import FaultPlan, FaultStats, fault_plan
 from .app import create_app
 from .config import Settings, load_settings
 
@@ -183,6 +184,10 @@ class LocalService:
             directory (generated on first use).
         attach: use the service of another process that serves ``data_dir`` already,
             instead of failing with :class:`DataDirInUse`.
+        fault_rate: probability that a request gets an injected fault (see
+            :mod:`ibmq_local._faults`); by default the configuration's ``fault_rate`` (0).
+        fault_seed: seed of the injected faults; by default the configuration's
+            ``fault_seed``, else a random one (see :attr:`faults`).
     """
 
     def __init__(
@@ -193,12 +198,17 @@ class LocalService:
         port: int = 0,
         token: str | None = None,
         attach: bool = False,
+        fault_rate: float | None = None,
+        fault_seed: int | None = None,
     ) -> None:
         self._data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self._host = host
         self._requested_port = port
         self._token_arg = token
         self._attach = attach
+        self._fault_rate = fault_rate
+        self._fault_seed = fault_seed
+        self._fault_plan: FaultPlan | None = None
         self._lock = threading.RLock()
         self._settings: Settings | None = None
         self._server: uvicorn.Server | None = None
@@ -217,7 +227,7 @@ class LocalService:
         """The settings in use (loaded from the data directory on first access)."""
         with self._lock:
             if self._settings is None:
-                self._settings = load_settings(self._data_dir, token=self._token_arg)
+                self._settings = self._load_settings()
             return self._settings
 
     @property
@@ -256,6 +266,13 @@ class LocalService:
         if attached is not None:
             return attached.auth_url
         return f"http://{url_host(self._host)}:{self.port}/api"
+
+    @property
+    def faults(self) -> FaultStats | None:
+        """Requests seen and faults injected so far by this process's server, with the
+        seed that repeats them (:attr:`FaultStats.seed`); ``None`` when faults are off."""
+        plan = self._fault_plan
+        return plan.stats() if plan is not None else None
 
     @property
     def attached(self) -> bool:
@@ -318,6 +335,14 @@ class LocalService:
         return f"<LocalService {where} data_dir={str(self._data_dir)!r}>"
 
     # -- internals ------------------------------------------------------------------------
+
+    def _load_settings(self) -> Settings:
+        return load_settings(
+            self._data_dir,
+            token=self._token_arg,
+            fault_rate=self._fault_rate,
+            fault_seed=self._fault_seed,
+        )
 
     def _hold_or_attach(self) -> DataDirLock | None:
         """Take the data directory, or attach to its server (``None``); lock held."""
@@ -399,10 +424,11 @@ class LocalService:
         sock: socket.socket | None = None
         thread: threading.Thread | None = None
         try:
-            self._settings = load_settings(self._data_dir, token=self._token_arg)
+            self._settings = self._load_settings()
             sock = self._bind(port, fallback=fallback)
             self._startup_error = None
             app = create_app(self._settings, on_startup_error=self._record_startup_error)
+            self._fault_plan = fault_plan(app)
             server = uvicorn.Server(uvicorn_config(app))
             thread = threading.Thread(
                 target=self._serve,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Path
 
 from .._catalog import BackendCatalog
 from .._job_document import JobOwner
@@ -17,6 +17,17 @@ StateDep = Annotated[ServiceState, Depends(get_state)]
 
 HGP_PREFIX = "/api/Network/{hub}/Groups/{group}/Projects/{project}"
 """Route prefix of everything scoped to a hub/group/project (``{hgp}``)."""
+
+JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+"""What a job id in a path may look like (ours are 24 hex digits); else 400."""
+BACKEND_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,128}$"
+"""What a backend name in a path may look like; else 400."""
+MAX_NAME_LENGTH = 128
+"""Longest hub, group or project name in a path."""
+
+JobIdParam = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="The job's id.")]
+BackendParam = Annotated[str, Path(pattern=BACKEND_NAME_PATTERN, description="The backend's name.")]
+_NameParam = Annotated[str, Path(min_length=1, max_length=MAX_NAME_LENGTH)]
 
 
 async def current_user(
@@ -60,7 +71,7 @@ class ProjectScope:
 
 
 async def project_scope(
-    hub: str, group: str, project: str, user: UserDep, state: StateDep
+    hub: _NameParam, group: _NameParam, project: _NameParam, user: UserDep, state: StateDep
 ) -> ProjectScope:
     """Check the caller belongs to ``hub/group/project`` (403 if not, 404 if it doesn't exist)."""
     membership = user.membership(hub, group, project)

@@ -13,8 +13,9 @@ from ibmq_async._core.dates import format_iso, utc_now
 from .._state import api_base_url, server_base_url
 from ..errors import ApiError, ApiErrorCode
 from ._deps import StateDep, UserDep
+from ._responses import ANY_REQUEST, AUTHENTICATED, errors
 
-router = APIRouter(prefix="/api", tags=["auth"])
+router = APIRouter(prefix="/api", tags=["auth"], responses=ANY_REQUEST)
 
 API_VERSION = "0.1.0"
 
@@ -22,7 +23,7 @@ API_VERSION = "0.1.0"
 class LoginRequest(BaseModel):
     """Body of ``POST /users/loginWithToken``."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     api_token: str = Field(alias="apiToken", min_length=1)
 
@@ -33,7 +34,7 @@ async def version() -> dict[str, Any]:
     return {"new_api": True, "api-auth": API_VERSION, "api-local": API_VERSION}
 
 
-@router.post("/users/loginWithToken")
+@router.post("/users/loginWithToken", responses=errors(400, 401))
 async def login_with_token(body: LoginRequest, state: StateDep) -> dict[str, Any]:
     """Exchange an API token for an access token (the response ``id``), valid for ``ttl``
     seconds (``access_token_ttl_seconds`` of the configuration)."""
@@ -51,7 +52,7 @@ async def login_with_token(body: LoginRequest, state: StateDep) -> dict[str, Any
     }
 
 
-@router.get("/users/me")
+@router.get("/users/me", responses=AUTHENTICATED)
 async def users_me(request: Request, user: UserDep) -> dict[str, Any]:
     """The caller's account, with the API and websocket base URLs."""
     ws_base = (

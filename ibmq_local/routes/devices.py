@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from .._loopback import FilterError, parse_filter
-from ..errors import ApiError, ApiErrorCode
-from ._deps import HGP_PREFIX, ScopeDep, StateDep
+from ._deps import HGP_PREFIX, BackendParam, ScopeDep, StateDep
+from ._filters import listing_filter
+from ._responses import IN_PROJECT
 
-router = APIRouter(prefix=HGP_PREFIX + "/devices", tags=["devices"])
+router = APIRouter(prefix=HGP_PREFIX + "/devices", tags=["devices"], responses=IN_PROJECT)
 
 
 def _json(body: bytes) -> Response:
@@ -25,7 +25,9 @@ async def list_devices(scope: ScopeDep, state: StateDep) -> Response:
 
 
 @router.get("/{backend_name}/queue/status")
-async def queue_status(backend_name: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+async def queue_status(
+    backend_name: BackendParam, scope: ScopeDep, state: StateDep
+) -> dict[str, Any]:
     """Operational state and queue length of a backend."""
     configuration = scope.require_backend(await state.loaded_catalog(), backend_name)
     overrides = state.settings.backend_settings(backend_name)
@@ -40,7 +42,7 @@ async def queue_status(backend_name: str, scope: ScopeDep, state: StateDep) -> d
 
 @router.get("/{backend_name}/properties")
 async def properties(
-    backend_name: str,
+    backend_name: BackendParam,
     scope: ScopeDep,
     state: StateDep,
     version: int | None = None,
@@ -50,16 +52,13 @@ async def properties(
     sends ``{"where": {"last_update_date": {"lt": T}}}``), the newest one matching it.
     ``{}`` when there is none (the simulator has none)."""
     scope.require_backend(await state.loaded_catalog(), backend_name)
-    try:
-        where = parse_filter(filter_).where
-    except FilterError as exc:
-        raise ApiError(ApiErrorCode.INVALID_FILTER, str(exc)) from None
+    where = listing_filter(filter_).where
     calibration = state.calibrations.newest(backend_name, where=where)
     return _json(calibration.body if calibration is not None else b"{}")
 
 
 @router.get("/{backend_name}/defaults")
-async def defaults(backend_name: str, scope: ScopeDep, state: StateDep) -> Response:
+async def defaults(backend_name: BackendParam, scope: ScopeDep, state: StateDep) -> Response:
     """Pulse defaults of a device that advertises ``open_pulse``; ``{}`` otherwise."""
     catalog = await state.loaded_catalog()
     scope.require_backend(catalog, backend_name)
@@ -67,7 +66,9 @@ async def defaults(backend_name: str, scope: ScopeDep, state: StateDep) -> Respo
 
 
 @router.get("/{backend_name}/jobsLimit")
-async def jobs_limit(backend_name: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+async def jobs_limit(
+    backend_name: BackendParam, scope: ScopeDep, state: StateDep
+) -> dict[str, Any]:
     """The caller's job limit on this backend in this project (``-1``: none) and how many
     of the caller's jobs there count against it (those not final)."""
     scope.require_backend(await state.loaded_catalog(), backend_name)

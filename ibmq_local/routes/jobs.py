@@ -24,16 +24,29 @@ from ibmq_async._core.models.job import (
 
 from .._job_document import JobRecord, client_info, dump_document
 from .._listing import select_jobs
-from .._loopback import FilterError, LoopbackFilter, parse_filter
+from .._loopback import LoopbackFilter
 from .._sharing import check_share_level, visible
 from .._state import ServiceState, server_base_url
 from .._store import QOBJ, RESULT
+from .._uploads import FileJobStore, check_qobj
 from ..errors import ApiError, ApiErrorCode, invalid_request, job_not_found
-from ._deps import HGP_PREFIX, ProjectScope, ScopeDep, StateDep
+from ._deps import HGP_PREFIX, JobIdParam, ProjectScope, ScopeDep, StateDep
+from ._filters import listing_filter
+from ._responses import IN_PROJECT
 
-router = APIRouter(prefix=HGP_PREFIX + "/Jobs", tags=["jobs"])
+router = APIRouter(prefix=HGP_PREFIX + "/Jobs", tags=["jobs"], responses=IN_PROJECT)
 
 FilterParam = Annotated[str | None, Query(alias="filter")]
+_NEVER_RAN = frozenset(
+    {
+        ApiJobStatus.CREATING,
+        ApiJobStatus.CREATED,
+        ApiJobStatus.VALIDATING,
+        ApiJobStatus.VALIDATED,
+        ApiJobStatus.QUEUED,
+    }
+)
+"""Statuses of a job whose Qobj no simulation has read."""
 
 
 def _json(body: bytes) -> Response:
@@ -81,10 +94,7 @@ def _wire(reply: JobCreated | JobStatusResponse | DownloadUrl | CancelResponse) 
 
 
 async def _list(state: ServiceState, scope: ProjectScope, raw_filter: str | None) -> Response:
-    try:
-        flt = parse_filter(raw_filter)
-    except FilterError as exc:
-        raise ApiError(ApiErrorCode.INVALID_FILTER, str(exc)) from None
+    flt = listing_filter(raw_filter)
     if not flt.order:
         flt = LoopbackFilter(flt.where, [("creationDate", True)], flt.limit, flt.skip, flt.fields)
     listing = await select_jobs(state.store, scope.key, flt)
@@ -144,13 +154,13 @@ async def create_job(
 
 
 @router.get("/{job_id}/v/1")
-async def get_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+async def get_job(job_id: JobIdParam, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
     """The full job document (protocol 4.1)."""
     return _document(state, await _job(state, scope, job_id))
 
 
 @router.get("/{job_id}/status/v/1")
-async def get_job_status(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+async def get_job_status(job_id: JobIdParam, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
     """``{"status", "infoQueue"?}``; ``infoQueue`` only while ``QUEUED``."""
     record = await _job(state, scope, job_id)
     info = state.scheduler.queue_info(record)
@@ -158,20 +168,54 @@ async def get_job_status(job_id: str, scope: ScopeDep, state: StateDep) -> dict[
 
 
 @router.post("/{job_id}/jobDataUploaded")
-async def job_data_uploaded(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
-    """The Qobj is uploaded: queue the job for validation and execution (owner only)."""
+async def job_data_uploaded(job_id: JobIdParam, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """The Qobj is uploaded: check it is a Qobj, then queue the job for validation and
+    execution (owner only).
+
+    An upload that is not a Qobj (not a JSON object, or ``experiments`` not a list) ends the
+    job at once as ``ERROR_VALIDATING_JOB`` (code 1101), its upload removed: the reply's
+    document carries the ``error``, which the client reports as a failed submission. A job
+    past ``CREATING`` is answered with its document (the call is idempotent).
+    """
     record = await _own_job(state, scope, job_id)
-    if not await state.store.has_payload(job_id, QOBJ):
-        raise ApiError(
-            ApiErrorCode.JOB_DATA_NOT_UPLOADED, f"No data was uploaded for job {job_id}."
+    if record.status != ApiJobStatus.CREATING:
+        record = await state.scheduler.upload_complete(record)
+        return {"job": _document(state, record)}
+    uploads = state.store.uploads if isinstance(state.store, FileJobStore) else None
+    if uploads is None:
+        if not await state.store.has_payload(job_id, QOBJ):
+            raise _not_uploaded(job_id)
+        return {"job": _document(state, await state.scheduler.upload_complete(record))}
+    async with uploads.lock(job_id):
+        if uploads.exists(job_id):
+            problem = await uploads.check(job_id)
+        else:
+            payload = await state.store.get_payload(job_id, QOBJ)
+            if payload is None:
+                raise _not_uploaded(job_id)
+            problem = await asyncio.to_thread(check_qobj, payload)
+        if problem is None:
+            record = await state.scheduler.upload_complete(record)
+            return {"job": _document(state, record)}
+        failed = await state.scheduler.transition(
+            job_id,
+            ApiJobStatus.ERROR_VALIDATING_JOB,
+            expect={ApiJobStatus.CREATING},
+            error=(problem.code, problem.message),
         )
-    record = await state.scheduler.upload_complete(record)
-    return {"job": _document(state, record)}
+        if failed is not None:
+            uploads.remove(job_id)
+    current = failed or await state.store.get(job_id) or record
+    return {"job": _document(state, current)}
+
+
+def _not_uploaded(job_id: str) -> ApiError:
+    return ApiError(ApiErrorCode.JOB_DATA_NOT_UPLOADED, f"No data was uploaded for job {job_id}.")
 
 
 @router.get("/{job_id}/resultDownloadUrl")
 async def result_download_url(
-    job_id: str, request: Request, scope: ScopeDep, state: StateDep
+    job_id: JobIdParam, request: Request, scope: ScopeDep, state: StateDep
 ) -> dict[str, Any]:
     """A presigned URL of the Result JSON; 400 while there is none."""
     record = await _job(state, scope, job_id)
@@ -184,7 +228,7 @@ async def result_download_url(
 
 
 @router.post("/{job_id}/resultDownloaded")
-async def result_downloaded(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+async def result_downloaded(job_id: JobIdParam, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
     """Acknowledge a result download. Results are kept, so this changes nothing."""
     await _job(state, scope, job_id)
     return {}
@@ -192,20 +236,22 @@ async def result_downloaded(job_id: str, scope: ScopeDep, state: StateDep) -> di
 
 @router.get("/{job_id}/jobDownloadUrl")
 async def job_download_url(
-    job_id: str, request: Request, scope: ScopeDep, state: StateDep
+    job_id: JobIdParam, request: Request, scope: ScopeDep, state: StateDep
 ) -> dict[str, Any]:
     """A presigned URL of the uploaded Qobj."""
     await _job(state, scope, job_id)
     if not await state.store.has_payload(job_id, QOBJ):
-        raise ApiError(
-            ApiErrorCode.JOB_DATA_NOT_UPLOADED, f"No data was uploaded for job {job_id}."
-        )
+        raise _not_uploaded(job_id)
     return _wire(DownloadUrl(url=storage_url(request, state, "GET", job_id, QOBJ)))
 
 
 @router.post("/{job_id}/cancel")
-async def cancel_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
-    """Cancel a job that is not final yet (owner only)."""
+async def cancel_job(job_id: JobIdParam, scope: ScopeDep, state: StateDep) -> dict[str, Any]:
+    """Cancel a job that is not final yet (owner only).
+
+    The uploaded Qobj of a job that never ran is removed with it; that of a job stopped
+    while running stays downloadable.
+    """
     record = await _own_job(state, scope, job_id)
     if record.final or await state.scheduler.cancel(record) is None:
         current = await state.store.get(job_id)
@@ -214,12 +260,14 @@ async def cancel_job(job_id: str, scope: ScopeDep, state: StateDep) -> dict[str,
             ApiErrorCode.JOB_NOT_CANCELLABLE,
             f"Job {job_id} cannot be cancelled: it is already {status}.",
         )
+    if record.status in _NEVER_RAN and isinstance(state.store, FileJobStore):
+        state.store.uploads.remove(job_id)
     return _wire(CancelResponse(cancelled=True))
 
 
 @router.put("/{job_id}")
 async def update_job(
-    job_id: str, request: Request, scope: ScopeDep, state: StateDep
+    job_id: JobIdParam, request: Request, scope: ScopeDep, state: StateDep
 ) -> dict[str, Any]:
     """Replace the job's ``name`` and/or ``tags`` (owner only); the response echoes them."""
     await _own_job(state, scope, job_id)
@@ -239,7 +287,7 @@ async def update_job(
 
 
 @router.get("/{job_id}/properties")
-async def job_properties(job_id: str, scope: ScopeDep, state: StateDep) -> Response:
+async def job_properties(job_id: JobIdParam, scope: ScopeDep, state: StateDep) -> Response:
     """The calibration the job's device had when the job ran (or was created, if it never
     ran); ``{}`` for the simulator."""
     record = await _job(state, scope, job_id)

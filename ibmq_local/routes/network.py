@@ -11,9 +11,10 @@ from ibmq_async._core.dates import parse_iso, utc_now
 
 from .._reservations import backend_reservations, dump, user_reservations
 from ..errors import ApiError, ApiErrorCode, invalid_request
-from ._deps import StateDep, UserDep
+from ._deps import BackendParam, StateDep, UserDep
+from ._responses import AUTHENTICATED, errors
 
-router = APIRouter(prefix="/api/Network", tags=["network"])
+router = APIRouter(prefix="/api/Network", tags=["network"], responses=AUTHENTICATED)
 
 
 @router.get("")
@@ -42,9 +43,9 @@ def _instant(name: str, text: str | None) -> datetime | None:
     return moment
 
 
-@router.get("/devices/{backend_name}/bookings/v2")
+@router.get("/devices/{backend_name}/bookings/v2", responses=errors(404))
 async def backend_bookings(
-    backend_name: str,
+    backend_name: BackendParam,
     user: UserDep,
     state: StateDep,
     initial_date: Annotated[str | None, Query(alias="initialDate")] = None,
