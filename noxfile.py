@@ -12,7 +12,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "uv|virtualenv"
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
-PACKAGES = ["ibmq_async", "ibmq_sync", "ibmq_local"]
+PACKAGES = ["ibmq_async", "ibmq_sync", "ibmq_local", "ibmq_cli"]
 LINT_DEPS = ["ruff==0.17.5"]
 LEGACY_CLIENT = ["qiskit-ibmq-provider==0.20.2", "requests<2.34"]
 OLDEST_QISKIT = [
@@ -49,8 +49,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the three packages."""
-    session.install("-e", ".[local]", "mypy>=1.10", "pytest", "respx", "types-tqdm")
+    """mypy --strict on the packages."""
+    session.install("-e", ".[local,cli]", "mypy>=1.10", "pytest", "respx", "types-tqdm")
     session.run("mypy", "--strict", *PACKAGES)
 
 
@@ -98,3 +98,23 @@ def compat(session: nox.Session) -> None:
         external=True,
         env={"IBMQ_LOCAL_SERVE": str(serve)},
     )
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (not run by plain `nox`): `nox -s bench -- --quick`, `-- --json PATH`.
+
+    The legacy contender uses the environment the compat session builds, when it exists.
+    """
+    session.install("-e", ".[local]")
+    session.run("python", "-m", "bench.batch", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """schemathesis against a live `ibmq-local serve` (not run by plain `nox`).
+
+    At least 1,000 cases; no 5xx, no undocumented status: `nox -s fuzz -- --max-examples 100`.
+    """
+    session.install("-e", ".[local]", "schemathesis>=4,<5")
+    session.run("python", "tools/fuzz.py", *session.posargs)

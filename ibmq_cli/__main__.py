@@ -1,0 +1,5 @@
+"""``python -m ibmq_cli``: the ``ibmq`` command line."""
+
+from .app import main
+
+main()
