@@ -290,8 +290,15 @@ class JobStore:
                 record.id,
             ),
         )
-        # Tags change rarely, but any save may carry new ones: rewrite the job's few rows.
-        await self._db.execute(f"DELETE FROM {TAGS_TABLE} WHERE job_id = ?", (record.id,))
+        # Tags change rarely, but any save may carry new ones. Readers share this connection
+        # and see its uncommitted rows, so a tag the job keeps is never deleted, not even for
+        # a moment: drop only the tags it lost, then add the ones it gained.
+        tags = list(dict.fromkeys(record.doc.tags))
+        marks = ", ".join("?" * len(tags))
+        await self._db.execute(
+            f"DELETE FROM {TAGS_TABLE} WHERE job_id = ? AND tag NOT IN ({marks})",
+            (record.id, *tags),
+        )
         await self._db.executemany(_INSERT_TAG, _tag_rows(record))
         await self._db.commit()
 
