@@ -14,7 +14,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from ._acompat import Relogin, sleep
 from ._core import errors
-from ._core.defaults import CLIENT_APPLICATION, Timeouts
+from ._core.defaults import CLIENT_APPLICATION, ReplyLimits, Timeouts
 from ._core.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -42,11 +42,14 @@ class AsyncSession:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        limits: ReplyLimits | None = None,
     ) -> None:
         self._verify = verify
         self._proxy = proxy
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
+        self.limits = limits or ReplyLimits()
+        """How much of a reply is read, and how deeply its JSON may nest."""
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._pid = os.getpid()
@@ -115,12 +118,14 @@ class AsyncSession:
         storage: bool = False,
         idempotent: bool = True,
     ) -> httpx.Response:
-        """Send a request with the retry policy; return the successful reply.
+        """Send a request with the retry policy; return the successful reply, read.
 
         ``idempotent=False`` retries only failures that provably happened before the request
-        reached the server.
+        reached the server. The body is read up to the session's ``limits`` (``storage``
+        for object storage, ``api`` otherwise); redirects are never followed.
 
         Raises:
+            ReplyRefused: a redirect, or a reply over its size limit (see ``_core.errors``).
             RequestsApiError: on an error status or when no reply came, after the retries.
         """
         policy = self.retry if idempotent else dataclasses.replace(self.retry, idempotent=False)
@@ -166,7 +171,7 @@ class AsyncSession:
                 reraise=True,
             ):
                 with attempt:
-                    response = await self.client.send(request)
+                    response = await self._receive(request, storage)
                     if response.is_success:
                         return response
                     if policy.retries_status(response.status_code):
@@ -177,3 +182,55 @@ class AsyncSession:
         except httpx.TransportError as exc:
             raise errors.from_transport(exc, request, self._secrets) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _receive(self, request: httpx.Request, storage: bool) -> httpx.Response:
+        """Send ``request`` and read its reply within the size limits.
+
+        A success is read whole up to its limit, or refused; an error reply is read up to
+        ``limits.error_body`` bytes, enough for its message, and the rest is dropped. The
+        limit counts decoded bytes, so a small compressed body cannot expand past it.
+        """
+        response = await self.client.send(request, stream=True)
+        try:
+            if response.is_redirect or 300 <= response.status_code < 400:
+                raise errors.redirected(response)
+            success = response.is_success
+            limit = (
+                (self.limits.storage if storage else self.limits.api)
+                if success
+                else self.limits.error_body
+            )
+            declared = response.headers.get("content-length", "")
+            if success and declared.isdigit() and int(declared) > limit:
+                raise errors.too_large(response, limit)
+            chunks: list[bytes] = []
+            size = 0
+            # unasync: async-only
+            body = response.aiter_bytes()
+            # unasync: end
+            # unasync: sync-only
+            # body = response.iter_bytes()
+            # unasync: end
+            async for chunk in body:
+                size += len(chunk)
+                if size > limit:
+                    if success:
+                        raise errors.too_large(response, limit)
+                    chunks.append(chunk[: limit - (size - len(chunk))])
+                    break
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # The body is decoded already: the new reply must not claim an encoding.
+        headers = [
+            (key, value)
+            for key, value in response.headers.multi_items()
+            if key.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=request,
+            extensions=response.extensions,
+        )

@@ -17,7 +17,7 @@ from ._core.backend_filters import (
 )
 from ._core.endpoints import HubGroupProject
 from ._core.exceptions import IBMQBackendNotFoundError, IBMQBackendValueError
-from ._core.job_filters import PAGE_SIZE, jobs_where
+from ._core.job_filters import PAGE_SIZE, check_job_id, jobs_where
 from ._core.models import JobDocument
 from ._listing import walk_jobs
 from ._rest import AsyncProjectApi
@@ -293,11 +293,10 @@ class AsyncAccountProvider:
         """The job with this id, on whichever backend it ran.
 
         Raises:
-            IBMQBackendValueError: ``job_id`` is not a non-empty string; nothing was sent.
+            IBMQBackendValueError: ``job_id`` cannot be a job id; nothing was sent.
             IBMQBackendApiError: the server failed the request (e.g. no such job).
         """
-        if not isinstance(job_id, str) or not job_id:
-            raise IBMQBackendValueError(f"job_id must be a non-empty string, not {job_id!r}.")
+        check_job_id(job_id)
         document = await self._api.job_get(job_id, retrieving=True)
         return AsyncIBMQJob(self._backend_of(document), self._api, document)
 

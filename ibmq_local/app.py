@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ibmq_async._core.errors import HIDE_AUTHENTICATION_FRAMES
+
 from ._calibrations import CalibrationHistory
 from ._catalog import BackendCatalog
 from ._faults import install_faults
@@ -26,6 +28,11 @@ from .routes import ROUTERS
 from .routes._responses import install_openapi
 
 logger = logging.getLogger(__name__)
+
+# The websocket server logs every frame at DEBUG, the status websocket's authentication frame
+# (an access token) included: keep that one frame out of the service's logs.
+for _name in ("uvicorn.error", "websockets.server"):
+    logging.getLogger(_name).addFilter(HIDE_AUTHENTICATION_FRAMES)
 
 _HTTP_ERRORS = {
     404: ApiErrorCode.NOT_FOUND,

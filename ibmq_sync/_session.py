@@ -15,7 +15,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from ibmq_async._core import errors
-from ibmq_async._core.defaults import CLIENT_APPLICATION, Timeouts
+from ibmq_async._core.defaults import CLIENT_APPLICATION, ReplyLimits, Timeouts
 from ibmq_async._core.retry import RetryPolicy
 
 from ._compat import Relogin, sleep
@@ -45,11 +45,14 @@ class Session:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        limits: ReplyLimits | None = None,
     ) -> None:
         self._verify = verify
         self._proxy = proxy
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
+        self.limits = limits or ReplyLimits()
+        """How much of a reply is read, and how deeply its JSON may nest."""
         self._transport = transport
         self._client: httpx.Client | None = None
         self._pid = os.getpid()
@@ -118,12 +121,14 @@ class Session:
         storage: bool = False,
         idempotent: bool = True,
     ) -> httpx.Response:
-        """Send a request with the retry policy; return the successful reply.
+        """Send a request with the retry policy; return the successful reply, read.
 
         ``idempotent=False`` retries only failures that provably happened before the request
-        reached the server.
+        reached the server. The body is read up to the session's ``limits`` (``storage``
+        for object storage, ``api`` otherwise); redirects are never followed.
 
         Raises:
+            ReplyRefused: a redirect, or a reply over its size limit (see ``_core.errors``).
             RequestsApiError: on an error status or when no reply came, after the retries.
         """
         policy = self.retry if idempotent else dataclasses.replace(self.retry, idempotent=False)
@@ -169,7 +174,7 @@ class Session:
                 reraise=True,
             ):
                 with attempt:
-                    response = self.client.send(request)
+                    response = self._receive(request, storage)
                     if response.is_success:
                         return response
                     if policy.retries_status(response.status_code):
@@ -180,3 +185,50 @@ class Session:
         except httpx.TransportError as exc:
             raise errors.from_transport(exc, request, self._secrets) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _receive(self, request: httpx.Request, storage: bool) -> httpx.Response:
+        """Send ``request`` and read its reply within the size limits.
+
+        A success is read whole up to its limit, or refused; an error reply is read up to
+        ``limits.error_body`` bytes, enough for its message, and the rest is dropped. The
+        limit counts decoded bytes, so a small compressed body cannot expand past it.
+        """
+        response = self.client.send(request, stream=True)
+        try:
+            if response.is_redirect or 300 <= response.status_code < 400:
+                raise errors.redirected(response)
+            success = response.is_success
+            limit = (
+                (self.limits.storage if storage else self.limits.api)
+                if success
+                else self.limits.error_body
+            )
+            declared = response.headers.get("content-length", "")
+            if success and declared.isdigit() and int(declared) > limit:
+                raise errors.too_large(response, limit)
+            chunks: list[bytes] = []
+            size = 0
+            body = response.iter_bytes()
+            for chunk in body:
+                size += len(chunk)
+                if size > limit:
+                    if success:
+                        raise errors.too_large(response, limit)
+                    chunks.append(chunk[: limit - (size - len(chunk))])
+                    break
+                chunks.append(chunk)
+        finally:
+            response.close()
+        # The body is decoded already: the new reply must not claim an encoding.
+        headers = [
+            (key, value)
+            for key, value in response.headers.multi_items()
+            if key.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=request,
+            extensions=response.extensions,
+        )

@@ -218,7 +218,11 @@ class IBMQFactory:
     ) -> AccountProvider | None:
         """Log in with ``credentials`` and enable the account, or change nothing and raise."""
         token, url = credentials.token, credentials.url
-        check_credentials(token, url)
+        _check_url(token, url)
+        if timeouts is not None and not isinstance(timeouts, Timeouts):
+            raise IBMQAccountValueError(f"timeouts must be a Timeouts, not {timeouts!r}.")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise IBMQAccountValueError(f"retry must be a RetryPolicy, not {retry!r}.")
         check_provider_fields(
             credentials.hub, credentials.group, credentials.project, all_or_none=False
         )
@@ -471,8 +475,10 @@ class IBMQFactory:
             IBMQAccountCredentialsInvalidFormat: the existing file cannot be parsed.
             IBMQAccountError: the file cannot be written.
         """
-        check_credentials(token, url)
+        _check_url(token, url)
         check_provider_fields(hub, group, project, all_or_none=True)
+        if not isinstance(overwrite, bool):
+            raise IBMQAccountValueError(f"overwrite must be True or False, not {overwrite!r}.")
         credentials = Credentials(
             token,
             url,
@@ -594,6 +600,15 @@ def _matching(
         and (group is None or p.group == group)
         and (project is None or p.project == project)
     ]
+
+
+def _check_url(token: Any, url: Any) -> None:
+    """``check_credentials``, and a port that is a number (httpx refuses any other)."""
+    check_credentials(token, url)
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        raise IBMQAccountCredentialsInvalidUrl(f"Not a valid URL: {redact_url(url)}") from None
 
 
 def _unreachable(error: IBMQApiError) -> bool:

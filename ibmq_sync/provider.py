@@ -19,7 +19,7 @@ from ibmq_async._core.backend_filters import (
 )
 from ibmq_async._core.endpoints import HubGroupProject
 from ibmq_async._core.exceptions import IBMQBackendNotFoundError, IBMQBackendValueError
-from ibmq_async._core.job_filters import PAGE_SIZE, jobs_where
+from ibmq_async._core.job_filters import PAGE_SIZE, check_job_id, jobs_where
 from ibmq_async._core.models import JobDocument
 
 from ._listing import walk_jobs
@@ -259,11 +259,10 @@ class AccountProvider:
         """The job with this id, on whichever backend it ran.
 
         Raises:
-            IBMQBackendValueError: ``job_id`` is not a non-empty string; nothing was sent.
+            IBMQBackendValueError: ``job_id`` cannot be a job id; nothing was sent.
             IBMQBackendApiError: the server failed the request (e.g. no such job).
         """
-        if not isinstance(job_id, str) or not job_id:
-            raise IBMQBackendValueError(f"job_id must be a non-empty string, not {job_id!r}.")
+        check_job_id(job_id)
         document = self._api.job_get(job_id, retrieving=True)
         return IBMQJob(self._backend_of(document), self._api, document)
 

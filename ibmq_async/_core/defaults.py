@@ -58,6 +58,24 @@ class Timeouts:
         return httpx.Timeout(self.storage, connect=self.connect)
 
 
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReplyLimits:
+    """How much of a reply the client reads before it gives up, and how deeply nested a JSON
+    reply may be. A reply over a limit is a protocol error of its endpoint's family."""
+
+    api: int = 64 * MIB
+    """Bytes of an API reply (after content decoding, so a compressed bomb is caught too)."""
+    storage: int = 1024 * MIB
+    """Bytes of an object-storage download (results and Qobjs can be large)."""
+    error_body: int = 64 * 1024
+    """Bytes of an error reply kept for its message; the rest is not read."""
+    depth: int = 100
+    """Nesting depth of a JSON reply (the protocol's documents nest fewer than 10 levels)."""
+
+
 def local_extra_command(package_dir: Path) -> str:
     """The command that installs the ``local`` extra where ``package_dir`` was installed
     from: the checkout itself for an editable install, the package index otherwise."""

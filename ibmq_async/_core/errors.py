@@ -10,6 +10,7 @@ replies get the family's protocol error (:func:`protocol_error`).
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,14 +62,56 @@ BACKEND = ErrorFamily(
 JOB = ErrorFamily(IBMQJobApiError, IBMQJobApiProtocolError, IBMQJobApiCredentialsError)
 
 
+class ReplyRefused(RequestsApiError):
+    """A reply the client will not take: a redirect, or a body over its size limit.
+
+    The session raises it without knowing the request's family; :func:`classify` makes it the
+    family's protocol error.
+    """
+
+
+def redirected(response: httpx.Response) -> ReplyRefused:
+    """The error for a redirect reply: redirects are never followed, so credentials and
+    uploads go only where the client sent them. Only the target's origin is shown."""
+    target = response.headers.get("location", "")
+    try:
+        url = response.request.url.join(target)
+        where = f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}" if target else "nowhere"
+    except (httpx.InvalidURL, ValueError):
+        where = "an invalid URL"
+    request = response.request
+    return ReplyRefused(
+        f"{response.status_code} redirect for {request.method} {_origin(request.url)}"
+        f"{request.url.path} to {where}, which is not followed",
+        status_code=response.status_code,
+    )
+
+
+def too_large(response: httpx.Response, limit: int) -> ReplyRefused:
+    """The error for a reply whose body is longer than ``limit`` bytes."""
+    request = response.request
+    return ReplyRefused(
+        f"the reply to {request.method} {_origin(request.url)}{request.url.path} is larger "
+        f"than {limit} bytes; it was not read",
+        status_code=response.status_code,
+    )
+
+
+def _origin(url: httpx.URL) -> str:
+    return f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port is not None else "")
+
+
 def classify(
     error: RequestsApiError, family: ErrorFamily, context: str, *, credentials: bool = True
 ) -> IBMQApiError:
     """The typed error of a failed request of ``family``, its message prefixed by ``context``.
 
     ``credentials=False`` is for requests that carry no credentials (presigned storage URLs),
-    where a 403 says nothing about the account.
+    where a 403 says nothing about the account. A refused reply (:class:`ReplyRefused`) is
+    the family's protocol error.
     """
+    if isinstance(error, ReplyRefused):
+        return family.protocol.wrap(error, f"{context}: unexpected reply")
     if family.job_limit is not None and error.error_code == ApiErrorCode.JOB_LIMIT_REACHED:
         kind = family.job_limit
     elif credentials and error.status_code in CREDENTIALS_STATUSES:
@@ -93,6 +136,31 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+class HideAuthenticationFrames(logging.Filter):
+    """A filter for the ``websockets`` loggers: at DEBUG they log every frame sent, and the
+    status websocket's first frame carries the access token (protocol.md 6.1). The frame is
+    replaced by a placeholder in the record; every other record passes unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact an authentication frame among ``record.args``; keep every record."""
+        args = record.args
+        if isinstance(args, tuple) and any(_is_authentication(arg) for arg in args):
+            record.args = tuple(
+                "TEXT {authentication message, redacted}" if _is_authentication(arg) else arg
+                for arg in args
+            )
+        return True
+
+
+def _is_authentication(arg: object) -> bool:
+    data = getattr(arg, "data", None)
+    return isinstance(data, bytes | bytearray | memoryview) and b"authentication" in bytes(data)
+
+
+HIDE_AUTHENTICATION_FRAMES = HideAuthenticationFrames()
+"""The one instance, so that installing it twice is a no-op (``Logger.addFilter``)."""
+
+
 def server_error(body: bytes) -> tuple[int | None, str | None]:
     """The ``(error.code, error.message)`` of an API error body, when it has that shape."""
     try:
@@ -114,7 +182,9 @@ def from_response(response: httpx.Response, secrets: tuple[str, ...] = ()) -> Re
     """The error for a reply with an error status."""
     request = response.request
     code, message = server_error(response.content)
-    text = f"{response.status_code} {response.reason_phrase} for {request.method} {request.url}"
+    # The query is left out: a presigned URL's signature is a credential too.
+    where = f"{_origin(request.url)}{request.url.path}"
+    text = f"{response.status_code} {response.reason_phrase} for {request.method} {where}"
     if message is not None:
         text += f": {message}"
         if code is not None:
@@ -140,5 +210,6 @@ def from_transport(
 ) -> RequestsApiError:
     """The error for a request that got no reply."""
     kind = type(error).__name__
-    text = f"{kind} for {request.method} {request.url}: {error}"
+    where = f"{_origin(request.url)}{request.url.path}"
+    text = f"{kind} for {request.method} {where}: {error}"
     return RequestsApiError(redact(text, secrets), status_code=-1)

@@ -4,8 +4,31 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from .dates import user_time_to_utc
+from .exceptions import IBMQBackendValueError
+
+
+def check_properties_arguments(refresh: Any, before: Any) -> None:
+    """Reject ``properties(refresh=, datetime=)`` arguments that cannot be right.
+
+    Raises:
+        IBMQBackendValueError: ``refresh`` is not a bool, or ``before`` not a datetime.
+    """
+    check_refresh(refresh)
+    if before is not None and not isinstance(before, datetime):
+        raise IBMQBackendValueError(f"datetime must be a datetime, not {before!r}.")
+
+
+def check_refresh(refresh: Any) -> None:
+    """Reject a ``refresh`` argument that is not a bool.
+
+    Raises:
+        IBMQBackendValueError: naming the value.
+    """
+    if not isinstance(refresh, bool):
+        raise IBMQBackendValueError(f"refresh must be True or False, not {refresh!r}.")
 
 
 def properties_params(before: datetime | None) -> dict[str, str]:

@@ -8,6 +8,7 @@ the last job received and leaving out the jobs already seen at that date. No I/O
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,8 +66,34 @@ def _utc(moment: Any, name: str) -> str:
 
 def _tags(job_tags: Any) -> list[str]:
     if not isinstance(job_tags, list) or not all(isinstance(tag, str) for tag in job_tags):
-        raise IBMQBackendValueError("job_tags needs to be a list of strings.")
+        raise IBMQBackendValueError(f"job_tags needs to be a list of strings, not {job_tags!r}.")
     return list(job_tags)
+
+
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+MAX_JOB_ID_LENGTH = 128
+"""Job ids are 24 hexadecimal digits on IBM Quantum and on the local service; anything much
+longer, or with characters that mean something in a URL, cannot be one."""
+
+
+def check_job_id(job_id: Any) -> str:
+    """``job_id`` if it can be a job id: a non-empty string of letters, digits, ``.``, ``_``,
+    ``:`` and ``-``, at most :data:`MAX_JOB_ID_LENGTH` long.
+
+    Raises:
+        IBMQBackendValueError: for anything else; nothing is sent.
+    """
+    if not isinstance(job_id, str) or not job_id:
+        raise IBMQBackendValueError(f"job_id must be a non-empty string, not {job_id!r}.")
+    if len(job_id) > MAX_JOB_ID_LENGTH:
+        raise IBMQBackendValueError(
+            f"job_id is {len(job_id)} characters long; a job id has at most {MAX_JOB_ID_LENGTH}."
+        )
+    if not _JOB_ID.fullmatch(job_id):
+        raise IBMQBackendValueError(
+            f"{job_id!r} is not a valid job id: use letters, digits, '.', '_', ':' and '-'."
+        )
+    return job_id
 
 
 def _plain(value: Any) -> Any:
@@ -109,11 +136,22 @@ def jobs_where(
     if job_name is not None:
         if not isinstance(job_name, str):
             raise IBMQBackendValueError(f"job_name must be a string, not {job_name!r}.")
+        try:
+            # The server's dialect may differ in details; a pattern no dialect accepts is
+            # refused here rather than by the server.
+            re.compile(job_name)
+        except re.error as exc:
+            raise IBMQBackendValueError(
+                f"job_name {job_name!r} is not a regular expression: {exc}."
+            ) from None
         where["name"] = {"regexp": job_name}
     if start_datetime is not None and end_datetime is not None:
-        where["creationDate"] = {
-            "between": [_utc(start_datetime, "start_datetime"), _utc(end_datetime, "end_datetime")]
-        }
+        start, end = _utc(start_datetime, "start_datetime"), _utc(end_datetime, "end_datetime")
+        if user_time_to_utc(start_datetime) > user_time_to_utc(end_datetime):
+            raise IBMQBackendValueError(
+                f"start_datetime {start_datetime} is after end_datetime {end_datetime}."
+            )
+        where["creationDate"] = {"between": [start, end]}
     elif start_datetime is not None:
         where["creationDate"] = {"gte": _utc(start_datetime, "start_datetime")}
     elif end_datetime is not None:

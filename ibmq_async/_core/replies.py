@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .defaults import ReplyLimits
 from .errors import ErrorFamily, protocol_error, redact
 from .models.account import HubInfo, LoginResponse, UserInfo
 from .models.configuration import BackendConfiguration
@@ -27,21 +28,67 @@ logger = logging.getLogger("ibmq_async")
 _M = TypeVar("_M", bound=BaseModel)
 
 
+MAX_DEPTH = ReplyLimits.depth
+"""The deepest nesting of a reply :func:`decode` accepts by default."""
+
+
 def decode(
     content: bytes,
     family: ErrorFamily,
     context: str,
     status_code: int = -1,
     secrets: tuple[str, ...] = (),
+    *,
+    content_type: str | None = None,
+    max_depth: int = MAX_DEPTH,
 ) -> Any:
-    """The JSON value of a reply body; ``secrets`` are kept out of the error's snippet."""
+    """The JSON value of a reply body; ``secrets`` are kept out of the error's snippet.
+
+    ``content_type`` is checked when given: a reply that says it is HTML, XML or anything
+    else but JSON (or plain text) is refused even if its body happens to parse. A value
+    nested deeper than ``max_depth`` is refused too.
+    """
+    if content_type is not None and not acceptable_content_type(content_type):
+        media = content_type.split(";")[0].strip()[:100]
+        raise protocol_error(
+            family, context, f"content type {media!r} instead of JSON", status_code
+        )
     try:
-        return json.loads(content)
+        value = json.loads(content)
     except RecursionError:
         raise protocol_error(family, context, "JSON nested too deeply", status_code) from None
     except (ValueError, UnicodeDecodeError):
         snippet = redact(content[:200].decode("utf-8", "replace"), secrets)
         raise protocol_error(family, context, f"not JSON ({snippet!r})", status_code) from None
+    if too_deep(value, max_depth):
+        raise protocol_error(
+            family, context, f"JSON nested more than {max_depth} levels deep", status_code
+        )
+    return value
+
+
+def acceptable_content_type(content_type: str) -> bool:
+    """Whether a reply of this ``Content-Type`` may hold the JSON the protocol sends: any
+    JSON type (``application/json``, ``application/problem+json``, ``text/json``), or plain
+    text, which some gateways claim for JSON."""
+    media = content_type.split(";")[0].strip().lower()
+    return not media or media.endswith(("/json", "+json")) or media == "text/plain"
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` (decoded JSON) nests lists and objects more than ``limit`` deep.
+
+    Iterative, so it cannot itself run out of stack.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
 
 
 def _describe(error: ValidationError) -> str:
@@ -129,6 +176,15 @@ def cancelled(payload: Any, family: ErrorFamily, context: str) -> bool:
     """``POST {job}/cancel``: whether the server says the job was cancelled."""
     reply = parse(CancelResponse, payload, family, context)
     return reply.cancelled and "error" not in (reply.model_extra or {})
+
+
+def presigned_url(url: str, family: ErrorFamily, context: str) -> str:
+    """A presigned object-storage URL from a reply: it must be an absolute http(s) URL."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if scheme.lower() not in ("http", "https") or not host:
+        raise protocol_error(family, context, "the storage URL is not an http(s) URL")
+    return url
 
 
 def result(payload: Any, family: ErrorFamily, context: str) -> dict[str, Any]:

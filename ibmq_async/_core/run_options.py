@@ -40,6 +40,7 @@ class RunOption:
         wire_scale: factor from the user's unit to the wire's.
         backends: which backends accept it.
         summary: what it means, for docs and messages.
+        choices: the only values allowed, when the option is an enumeration.
     """
 
     name: str
@@ -50,6 +51,7 @@ class RunOption:
     unit: str = ""
     wire_scale: float = 1.0
     backends: Backends = "all"
+    choices: tuple[Any, ...] = ()
 
     def is_default_of(self, config: BackendConfiguration) -> bool:
         """Whether the option is among the backend's default options."""
@@ -61,13 +63,17 @@ class RunOption:
             return None
         if isinstance(value, bool) and bool not in self.kinds:
             return self._wrong_type(value)
-        if float in self.kinds and isinstance(value, numbers.Real):
-            return None
-        if int in self.kinds and isinstance(value, numbers.Integral):
-            return None
-        if isinstance(value, self.kinds):
-            return None
-        return self._wrong_type(value)
+        right_type = (
+            (float in self.kinds and isinstance(value, numbers.Real))
+            or (int in self.kinds and isinstance(value, numbers.Integral))
+            or isinstance(value, self.kinds)
+        )
+        if not right_type:
+            return self._wrong_type(value)
+        if self.choices and value not in self.choices:
+            allowed = ", ".join(repr(choice) for choice in self.choices)
+            return f"{self.name} must be one of {allowed}, not {value!r}."
+        return None
 
     def _wrong_type(self, value: Any) -> str:
         names = " or ".join(kind.__name__ for kind in self.kinds)
@@ -84,8 +90,17 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "meas_lo_freq", (list,), None, "none", "measurement LO frequencies", "GHz", 1.0, "pulse"
     ),
     RunOption("schedule_los", (list, dict), None, "none", "LO configurations", backends="pulse"),
-    RunOption("meas_level", (int,), 2, "assembler", "measurement level (2: classified)"),
-    RunOption("meas_return", (str,), "avg", "assembler", "'avg' or 'single', below level 2"),
+    RunOption(
+        "meas_level", (int,), 2, "assembler", "measurement level (2: classified)", choices=(0, 1, 2)
+    ),
+    RunOption(
+        "meas_return",
+        (str,),
+        "avg",
+        "assembler",
+        "'avg' or 'single', below level 2",
+        choices=("avg", "single"),
+    ),
     RunOption("memory_slots", (int,), None, "none", "classical slots (taken from the circuits)"),
     RunOption("memory_slot_size", (int,), 100, "none", "bits per memory slot", backends="pulse"),
     RunOption("rep_time", (int, float), None, "none", "shot repetition time", "s", 1.0, "pulse"),
@@ -202,8 +217,46 @@ def check_tags(job_tags: Any) -> list[str]:
     if job_tags is None:
         return []
     if not isinstance(job_tags, list) or not all(isinstance(tag, str) for tag in job_tags):
-        raise IBMQBackendValueError("job_tags needs to be a list of strings.")
+        raise IBMQBackendValueError(f"job_tags needs to be a list of strings, not {job_tags!r}.")
     return list(job_tags)
+
+
+def check_run_arguments(
+    *,
+    job_name: Any = None,
+    experiment_id: Any = None,
+    header: Any = None,
+    parameter_binds: Any = None,
+    live_data_enabled: Any = None,
+    validate: Any = True,
+) -> None:
+    """Reject the arguments of ``run()`` beside the run options that cannot be right.
+
+    Raises:
+        IBMQBackendValueError: naming the first bad argument and its value.
+    """
+    for name, value in (("job_name", job_name), ("experiment_id", experiment_id)):
+        if value is not None and not isinstance(value, str):
+            raise IBMQBackendValueError(f"{name} must be a string, not {value!r}.")
+    if header is not None:
+        if not isinstance(header, Mapping):
+            raise IBMQBackendValueError(f"header must be a dict, not {header!r}.")
+        try:
+            json_ready(dict(header))
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise IBMQBackendValueError(f"header is not JSON data: {exc}") from None
+    if parameter_binds is not None and (
+        not isinstance(parameter_binds, list)
+        or not all(isinstance(bind, Mapping) for bind in parameter_binds)
+    ):
+        raise IBMQBackendValueError(
+            f"parameter_binds must be a list of dicts (parameter: values), not {parameter_binds!r}."
+        )
+    problem = OPTIONS_BY_NAME["live_data_enabled"].problem(live_data_enabled)
+    if problem is not None:
+        raise IBMQBackendValueError(problem)
+    if not isinstance(validate, bool):
+        raise IBMQBackendValueError(f"validate must be True or False, not {validate!r}.")
 
 
 def check_circuits(circuits: Any) -> list[QuantumCircuit]:
@@ -257,9 +310,18 @@ def merge_options(
             raise IBMQBackendValueError(
                 f"{config.backend_name} has no dynamic repetition rate: rep_delay does not apply."
             )
-        if option is None and not config.simulator and name != "dynamic":
+        if config.simulator or name == "dynamic":
+            continue
+        if option is None:
+            # Issue 10's policy: unknown keys reach a device's Qobj config, with a warning.
             warnings.warn(
                 f"{name} is not a recognized runtime option and may be ignored by the backend.",
+                UserWarning,
+                stacklevel=4,
+            )
+        elif option.backends == "simulator":
+            warnings.warn(
+                f"{name} is a simulator option and may be ignored by {config.backend_name}.",
                 UserWarning,
                 stacklevel=4,
             )

@@ -20,6 +20,7 @@ from typing import Any, TypeGuard
 
 from .codes import JobErrorCode
 from .defaults import QOBJ_DEFAULT_SHOTS
+from .exceptions import IBMQJobInvalidStateError
 from .run_options import shots_problem
 
 ALWAYS_ALLOWED = frozenset({"measure", "barrier", "reset", "delay", "bfunc"})
@@ -383,3 +384,45 @@ class _Validator:
             raise _malformed(f"{where}: bfunc needs register, hex mask/val and relation")
         if int(instruction["mask"], 16).bit_length() > MAX_MEMORY_SLOTS:
             raise _malformed(f"{where}: bfunc mask is wider than {MAX_MEMORY_SLOTS} bits")
+
+
+# -- arguments of job methods (checked before anything is sent) --------------------------------
+
+
+def check_wait_arguments(timeout: Any, wait: Any, callback: Any = None) -> None:
+    """Reject ``timeout``, ``wait`` and ``callback`` arguments of a job's waiting methods
+    (``result()``, ``wait_for_final_state()``) that cannot be right.
+
+    ``timeout`` is ``None`` or a finite number of seconds, at least 0; ``wait`` a positive
+    finite number of seconds; ``callback`` ``None`` or a callable.
+
+    Raises:
+        IBMQJobInvalidStateError: naming the bad argument and its value.
+    """
+
+    def seconds(value: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value) if math.isfinite(value) else None
+
+    if timeout is not None:
+        given = seconds(timeout)
+        if given is None or given < 0:
+            raise IBMQJobInvalidStateError(
+                f"timeout must be None or a number of seconds (0 or more), not {timeout!r}."
+            )
+    given = seconds(wait)
+    if given is None or given <= 0:
+        raise IBMQJobInvalidStateError(f"wait must be a positive number of seconds, not {wait!r}.")
+    if callback is not None and not callable(callback):
+        raise IBMQJobInvalidStateError(f"callback must be a callable, not {callback!r}.")
+
+
+def check_flag(name: str, value: Any) -> None:
+    """Reject a job method's flag (``partial``, ``refresh``) that is not a bool.
+
+    Raises:
+        IBMQJobInvalidStateError: naming the argument and its value.
+    """
+    if not isinstance(value, bool):
+        raise IBMQJobInvalidStateError(f"{name} must be True or False, not {value!r}.")
