@@ -227,8 +227,15 @@ class AsyncWebSocket:
         self._connection = connection
 
     async def send_json(self, message: Any) -> None:
-        """Send one JSON message."""
-        await self._connection.send(json.dumps(message))
+        """Send one JSON message.
+
+        Raises:
+            WebSocketClosed: the connection is closed (or was dropped without a close frame).
+        """
+        try:
+            await self._connection.send(json.dumps(message))
+        except ConnectionClosed as exc:
+            raise closed_by(exc) from None
 
     async def receive_json(self, timeout: float | None = None) -> Any:
         """The next message, decoded (``None`` if it is not JSON).

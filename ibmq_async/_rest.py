@@ -8,6 +8,7 @@ endpoint's family (see ``_core.errors``); the domain classes never build a URL o
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -46,7 +47,7 @@ from ._core.endpoints import (
     ProjectPaths,
     network_url,
 )
-from ._core.errors import classify
+from ._core.errors import HIDE_AUTHENTICATION_FRAMES, classify
 from ._core.exceptions import RequestsApiError
 from ._core.filters import properties_params, reservations_params
 from ._core.models import (
@@ -66,6 +67,7 @@ from ._core.models import (
     UserInfo,
 )
 from ._core.replies import JobsPage
+from ._core.retry import RetryPolicy
 from ._core.statuses import FINAL_API_STATUSES
 from ._core.websocket import (
     WebSocketClosed,
@@ -75,6 +77,9 @@ from ._core.websocket import (
     status_url,
 )
 from ._session import AsyncSession
+
+# The status websocket's client logs each frame at DEBUG, the access token's too.
+logging.getLogger("websockets.client").addFilter(HIDE_AUTHENTICATION_FRAMES)
 
 
 async def _send(
@@ -114,7 +119,14 @@ async def _send(
     if not reply:
         return None
     return replies.decode(
-        response.content, endpoint.family, context, response.status_code, session.secrets
+        response.content,
+        endpoint.family,
+        context,
+        response.status_code,
+        session.secrets,
+        # Object storage may label a JSON object as anything; the API must say JSON.
+        content_type=None if endpoint.storage else response.headers.get("content-type"),
+        max_depth=session.limits.depth,
     )
 
 
@@ -164,6 +176,11 @@ class AsyncProjectApi:
     def hgp(self) -> HubGroupProject:
         """The hub/group/project the endpoints are under."""
         return self._paths.hgp
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The account's retry policy (job creation paces its own retries by it)."""
+        return self._session.retry
 
     async def devices(self) -> list[BackendConfiguration]:
         """``GET {hgp}/devices/v/1``: the configurations of the project's backends."""
@@ -268,7 +285,8 @@ class AsyncProjectApi:
         context = JOB_RESULT_URL.context.format(job=job_id)
         url = self._paths.job(job_id, "resultDownloadUrl")
         payload = await _send(self._session, JOB_RESULT_URL, url, context)
-        return replies.parse(DownloadUrl, payload, JOB_RESULT_URL.family, context).url
+        found = replies.parse(DownloadUrl, payload, JOB_RESULT_URL.family, context).url
+        return replies.presigned_url(found, JOB_RESULT_URL.family, context)
 
     async def job_result(self, job_id: str, url: str) -> dict[str, Any]:
         """``GET`` the Result document from its presigned URL."""
@@ -300,7 +318,8 @@ class AsyncProjectApi:
         context = JOB_QOBJ_URL.context.format(job=job_id)
         url = self._paths.job(job_id, "jobDownloadUrl")
         payload = await _send(self._session, JOB_QOBJ_URL, url, context)
-        return replies.parse(DownloadUrl, payload, JOB_QOBJ_URL.family, context).url
+        found = replies.parse(DownloadUrl, payload, JOB_QOBJ_URL.family, context).url
+        return replies.presigned_url(found, JOB_QOBJ_URL.family, context)
 
     async def job_qobj(self, job_id: str, url: str) -> dict[str, Any]:
         """``GET`` the Qobj, exactly as uploaded, from its presigned URL."""

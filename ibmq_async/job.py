@@ -32,7 +32,8 @@ from ._core.models import (
     QueueInfo,
 )
 from ._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
-from ._core.submission import internal_tags, user_tags
+from ._core.submission import internal_tags, is_ambiguous, user_tags
+from ._core.validate import check_flag, check_wait_arguments
 from ._core.websocket import WebSocketClosed
 from ._rest import AsyncProjectApi
 
@@ -268,6 +269,7 @@ class AsyncIBMQJob:
 
     async def queue_position(self, refresh: bool = False) -> int | None:
         """The job's position in the queue, or ``None``; ``refresh`` asks the server."""
+        check_flag("refresh", refresh)
         if refresh:
             await self.status()
         return self._queue_info.position if self._queue_info else None
@@ -293,8 +295,7 @@ class AsyncIBMQJob:
             IBMQJobTimeoutError: the deadline passed first.
             IBMQJobApiError: a status request failed.
         """
-        if wait <= 0:
-            raise IBMQJobInvalidStateError(f"wait must be positive, not {wait!r}.")
+        check_wait_arguments(timeout, wait, callback)
         deadline = None if timeout is None else monotonic() + timeout
         watch = _Watch(self, callback)
         if self._status not in FINAL_API_STATUSES:
@@ -307,12 +308,24 @@ class AsyncIBMQJob:
             except (WebSocketClosed, IBMQApiProtocolError, OSError, TimeoutError) as exc:
                 # Any failure of the stream leaves the polling below to finish the wait.
                 logger.debug("Job %s: status websocket ended (%r); polling", self.job_id(), exc)
+            except IBMQJobApiError as exc:
+                if not is_ambiguous(exc):
+                    raise
+                logger.debug("Job %s: refresh failed (%s); polling", self.job_id(), exc)
         intervals = poll_schedule(wait)
         while True:
-            status = await self.status()
-            watch.saw()
-            if self._status in FINAL_API_STATUSES:
-                return status
+            try:
+                status = await self.status()
+            except IBMQJobApiError as exc:
+                # A poll that failed after the session's retries is no answer: keep polling
+                # until the deadline, unless the failure is one that will not pass.
+                if not is_ambiguous(exc):
+                    raise
+                logger.debug("Job %s: a status poll failed (%s); polling on", self.job_id(), exc)
+            else:
+                watch.saw()
+                if self._status in FINAL_API_STATUSES:
+                    return status
             interval = next(intervals)
             if deadline is not None:
                 remaining = deadline - monotonic()
@@ -364,11 +377,15 @@ class AsyncIBMQJob:
             refresh: download the result again instead of using the cached one.
 
         Raises:
-            IBMQJobInvalidStateError: the job was cancelled.
+            IBMQJobInvalidStateError: the job was cancelled, or an argument is invalid
+                (nothing is sent then).
             IBMQJobFailureError: the job failed; the message says why.
             IBMQJobTimeoutError: the deadline passed first.
             IBMQJobApiError: the API failed a request.
         """
+        check_wait_arguments(timeout, wait)
+        check_flag("partial", partial)
+        check_flag("refresh", refresh)
         if self._result is not None and not refresh:
             return self._result
         status = await self.wait_for_final_state(timeout=timeout, wait=wait)

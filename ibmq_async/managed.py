@@ -11,6 +11,7 @@ submits only the jobs that never reached the server.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from qiskit.result import Result
 from ._acompat import Limiter, TaskGroup, monotonic
 from ._core.exceptions import (
     IBMQError,
+    IBMQJobApiError,
     IBMQJobError,
     IBMQJobManagerInvalidStateError,
     IBMQJobManagerJobNotFound,
@@ -40,6 +42,7 @@ from ._core.jobsets import (
     user_tags,
 )
 from ._core.managed_results import Experiment, ManagedResults
+from ._core.models import JobCreateRequest
 from ._core.run_options import check_tags
 from ._core.statuses import ApiJobStatus
 from ._core.submission import never_got_its_qobj
@@ -140,24 +143,20 @@ class AsyncManagedJobSet:
             )
         return self._layout
 
-    async def _run(
+    def _prepare(
         self,
         experiments: Sequence[QuantumCircuit],
         backend: AsyncIBMQBackend,
         layout: Layout,
         job_tags: list[str],
         run_config: dict[str, Any],
-        progress: Progress,
-    ) -> None:
-        """Submit the set's jobs that are not on the server yet."""
-        if not self._managed:
-            self._managed = [AsyncManagedJob(i, layout.part(i)) for i in range(layout.jobs)]
-        self._layout = layout
-        self._backend = backend
-        self._tags = list(job_tags)
-        missing = [managed for managed in self._managed if managed.job is None]
-        tags = [*self._tags, job_set_tag(self._id), layout.tag(self._id)]
-        # Check and assemble every job before anything is sent: bad input costs no request.
+    ) -> list[tuple[AsyncManagedJob, JobCreateRequest, dict[str, Any]]]:
+        """Check and assemble every job not on the server yet; nothing is sent, and the set
+        is left as it was when any job is refused."""
+        managed_jobs = self._managed or [
+            AsyncManagedJob(i, layout.part(i)) for i in range(layout.jobs)
+        ]
+        tags = [*job_tags, job_set_tag(self._id), layout.tag(self._id)]
         prepared = [
             (
                 managed,
@@ -168,13 +167,26 @@ class AsyncManagedJobSet:
                     **run_config,
                 ),
             )
-            for managed in missing
+            for managed in managed_jobs
+            if managed.job is None
         ]
-        progress.start("submitted", already=len(self._managed) - len(missing))
+        self._managed = managed_jobs
+        self._layout = layout
+        self._backend = backend
+        self._tags = list(job_tags)
+        return prepared
+
+    async def _submit_all(
+        self,
+        backend: AsyncIBMQBackend,
+        prepared: list[tuple[AsyncManagedJob, JobCreateRequest, dict[str, Any]]],
+        progress: Progress,
+    ) -> None:
+        """Submit the prepared jobs concurrently (the job-limit gate paces them)."""
+        progress.start("submitted", already=len(self._managed) - len(prepared))
         try:
-            async with TaskGroup(
-                max_workers=min(max(len(prepared), 1), MAX_CONCURRENT_PARTS)
-            ) as group:
+            workers = min(max(len(prepared), 1), MAX_CONCURRENT_PARTS)
+            async with TaskGroup(max_workers=workers) as group:
                 for managed, request, wire in prepared:
                     group.start_soon(self._submit_one, backend, managed, request, wire, progress)
         finally:
@@ -184,7 +196,7 @@ class AsyncManagedJobSet:
         self,
         backend: AsyncIBMQBackend,
         managed: AsyncManagedJob,
-        request: Any,
+        request: JobCreateRequest,
         wire: dict[str, Any],
         progress: Progress,
     ) -> None:
@@ -318,6 +330,10 @@ class AsyncManagedJobSet:
         error = None
         try:
             async with waiting.hold():
+                # One poll first: a job that already finished (most of them, when a batch's
+                # results are collected) then needs no status websocket.
+                with contextlib.suppress(IBMQJobApiError):
+                    await managed.job.status()
                 remaining = None if deadline is None else max(deadline - monotonic(), 0.0)
                 outcomes[managed.index] = await managed.job.result(
                     timeout=remaining, partial=partial
@@ -496,8 +512,9 @@ class AsyncManagedJobSet:
             raise IBMQJobManagerInvalidStateError("The job set's backend is not known.")
         _check_run_config(run_config)
         self._results = None
+        prepared = self._prepare(circuits, self._backend, layout, self._tags, run_config)
         meter = Progress(layout.jobs, self._name, show=progress, callback=callback)
-        await self._run(circuits, self._backend, layout, self._tags, run_config, meter)
+        await self._submit_all(self._backend, prepared, meter)
 
 
 async def _usable(candidates: list[AsyncIBMQJob]) -> AsyncIBMQJob | None:
@@ -613,22 +630,25 @@ class AsyncIBMQJobManager:
                 f"backend must be a backend of this SDK, not {type(backend).__name__}."
             )
         _check_run_config(run_config)
+        if progress is not None and not isinstance(progress, bool):
+            raise IBMQJobManagerInvalidStateError(
+                f"progress must be None, True or False, not {progress!r}."
+            )
+        if callback is not None and not callable(callback):
+            raise IBMQJobManagerInvalidStateError(f"callback must be a callable, not {callback!r}.")
         tags = check_tags(job_tags) or []
         if name is not None and (not isinstance(name, str) or not name):
             raise IBMQJobManagerInvalidStateError(f"A job set name is a string, not {name!r}.")
         config = backend.configuration()
         layout = Layout.plan(len(circuits), config.max_experiments, max_experiments_per_job)
         job_set = AsyncManagedJobSet(name)
+        prepared = job_set._prepare(
+            circuits, backend, layout, tags, {**run_config, "job_share_level": job_share_level}
+        )
+        # Listed before the first submission: an interrupted run() leaves the set's id here.
         self._job_sets.append(job_set)
         meter = Progress(layout.jobs, job_set.name(), show=progress, callback=callback)
-        await job_set._run(
-            circuits,
-            backend,
-            layout,
-            tags,
-            {**run_config, "job_share_level": job_share_level},
-            meter,
-        )
+        await job_set._submit_all(backend, prepared, meter)
         return job_set
 
     def job_sets(self, name: str | None = None) -> list[AsyncManagedJobSet]:

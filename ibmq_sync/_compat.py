@@ -316,8 +316,15 @@ class WebSocket:
         self._connection = connection
 
     def send_json(self, message: Any) -> None:
-        """Send one JSON message."""
-        self._connection.send(json.dumps(message))
+        """Send one JSON message.
+
+        Raises:
+            WebSocketClosed: the connection is closed (or was dropped without a close frame).
+        """
+        try:
+            self._connection.send(json.dumps(message))
+        except ConnectionClosed as exc:
+            raise closed_by(exc) from None
 
     def receive_json(self, timeout: float | None = None) -> Any:
         """The next message, decoded (``None`` if it is not JSON).

@@ -10,6 +10,7 @@ endpoint's family (see ``_core.errors``); the domain classes never build a URL o
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -47,7 +48,7 @@ from ibmq_async._core.endpoints import (
     ProjectPaths,
     network_url,
 )
-from ibmq_async._core.errors import classify
+from ibmq_async._core.errors import HIDE_AUTHENTICATION_FRAMES, classify
 from ibmq_async._core.exceptions import RequestsApiError
 from ibmq_async._core.filters import properties_params, reservations_params
 from ibmq_async._core.models import (
@@ -67,6 +68,7 @@ from ibmq_async._core.models import (
     UserInfo,
 )
 from ibmq_async._core.replies import JobsPage
+from ibmq_async._core.retry import RetryPolicy
 from ibmq_async._core.statuses import FINAL_API_STATUSES
 from ibmq_async._core.websocket import (
     WebSocketClosed,
@@ -78,6 +80,9 @@ from ibmq_async._core.websocket import (
 
 from ._compat import connect_websocket, monotonic
 from ._session import Session
+
+# The status websocket's client logs each frame at DEBUG, the access token's too.
+logging.getLogger("websockets.client").addFilter(HIDE_AUTHENTICATION_FRAMES)
 
 
 def _send(
@@ -117,7 +122,14 @@ def _send(
     if not reply:
         return None
     return replies.decode(
-        response.content, endpoint.family, context, response.status_code, session.secrets
+        response.content,
+        endpoint.family,
+        context,
+        response.status_code,
+        session.secrets,
+        # Object storage may label a JSON object as anything; the API must say JSON.
+        content_type=None if endpoint.storage else response.headers.get("content-type"),
+        max_depth=session.limits.depth,
     )
 
 
@@ -165,6 +177,11 @@ class ProjectApi:
     def hgp(self) -> HubGroupProject:
         """The hub/group/project the endpoints are under."""
         return self._paths.hgp
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The account's retry policy (job creation paces its own retries by it)."""
+        return self._session.retry
 
     def devices(self) -> list[BackendConfiguration]:
         """``GET {hgp}/devices/v/1``: the configurations of the project's backends."""
@@ -267,7 +284,8 @@ class ProjectApi:
         context = JOB_RESULT_URL.context.format(job=job_id)
         url = self._paths.job(job_id, "resultDownloadUrl")
         payload = _send(self._session, JOB_RESULT_URL, url, context)
-        return replies.parse(DownloadUrl, payload, JOB_RESULT_URL.family, context).url
+        found = replies.parse(DownloadUrl, payload, JOB_RESULT_URL.family, context).url
+        return replies.presigned_url(found, JOB_RESULT_URL.family, context)
 
     def job_result(self, job_id: str, url: str) -> dict[str, Any]:
         """``GET`` the Result document from its presigned URL."""
@@ -299,7 +317,8 @@ class ProjectApi:
         context = JOB_QOBJ_URL.context.format(job=job_id)
         url = self._paths.job(job_id, "jobDownloadUrl")
         payload = _send(self._session, JOB_QOBJ_URL, url, context)
-        return replies.parse(DownloadUrl, payload, JOB_QOBJ_URL.family, context).url
+        found = replies.parse(DownloadUrl, payload, JOB_QOBJ_URL.family, context).url
+        return replies.presigned_url(found, JOB_QOBJ_URL.family, context)
 
     def job_qobj(self, job_id: str, url: str) -> dict[str, Any]:
         """``GET`` the Qobj, exactly as uploaded, from its presigned URL."""

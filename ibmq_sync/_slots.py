@@ -60,7 +60,7 @@ class SlotGate:
                 now = monotonic()
                 lead = not self._book.refreshing and now >= self._next_report
                 if lead:
-                    self._book.refreshing = True
+                    self._book.report_started()
                 pause = max(self._next_report - now, 0.0) if not self._book.refreshing else 0.0
             if lead:
                 self._refresh()

@@ -21,7 +21,8 @@ from ibmq_async._core.exceptions import (
     IBMQBackendJobLimitError,
     IBMQBackendValueError,
 )
-from ibmq_async._core.job_filters import ACTIVE_STATUSES, PAGE_SIZE, jobs_where
+from ibmq_async._core.filters import check_properties_arguments, check_refresh
+from ibmq_async._core.job_filters import ACTIVE_STATUSES, PAGE_SIZE, check_job_id, jobs_where
 from ibmq_async._core.models import (
     BackendConfiguration,
     BackendJobLimit,
@@ -31,12 +32,14 @@ from ibmq_async._core.models import (
     BackendStatus,
     JobCreated,
     JobCreateRequest,
+    JobDocument,
     PulseDefaults,
     QasmQobj,
 )
 from ibmq_async._core.run_options import (
     check_circuits,
     check_option_values,
+    check_run_arguments,
     check_share_level,
     check_tags,
     default_options,
@@ -46,7 +49,6 @@ from ibmq_async._core.run_options import (
 )
 from ibmq_async._core.statuses import FINAL_API_STATUSES
 from ibmq_async._core.submission import (
-    CREATE_ATTEMPTS,
     internal_tags,
     is_ambiguous,
     is_half_created,
@@ -187,9 +189,13 @@ class IBMQBackend(BackendBase):
             refresh: fetch again instead of returning the cached properties.
             datetime: return the newest properties older than this time (a naive datetime is
                 local time); such properties are not cached.
+
+        Raises:
+            IBMQBackendValueError: ``refresh`` is not a bool or ``datetime`` not a datetime;
+                nothing was sent.
+            IBMQBackendApiError: the request failed.
         """
-        if not isinstance(refresh, bool):
-            raise IBMQBackendValueError(f"refresh must be a bool, not {refresh!r}.")
+        check_properties_arguments(refresh, datetime)
         if datetime is None and self._properties is not None and not refresh:
             return self._properties
         properties = self._api.backend_properties(self.name(), datetime)
@@ -200,6 +206,7 @@ class IBMQBackend(BackendBase):
 
     def defaults(self, refresh: bool = False) -> PulseDefaults | None:
         """The backend's pulse defaults, or ``None`` if it has none."""
+        check_refresh(refresh)
         if self._defaults is not None and not refresh:
             return self._defaults
         self._defaults = self._api.backend_defaults(self.name())
@@ -333,12 +340,11 @@ class IBMQBackend(BackendBase):
         """The job with this id, which must have been submitted to this backend.
 
         Raises:
-            IBMQBackendValueError: ``job_id`` is not a non-empty string; nothing was sent.
+            IBMQBackendValueError: ``job_id`` cannot be a job id; nothing was sent.
             IBMQBackendError: the job belongs to another backend.
             IBMQBackendApiError: the server failed the request (e.g. no such job).
         """
-        if not isinstance(job_id, str) or not job_id:
-            raise IBMQBackendValueError(f"job_id must be a non-empty string, not {job_id!r}.")
+        check_job_id(job_id)
         document = self._api.job_get(job_id, retrieving=True)
         owner = document.backend.name if document.backend is not None else None
         if owner != self.name():
@@ -410,7 +416,8 @@ class IBMQBackend(BackendBase):
                 one provider share the limit, so running many of them at once never trips
                 it. With ``False`` the job is sent at once, and a full backend raises
                 ``IBMQBackendJobLimitError``.
-            **run_config: further options, passed into the Qobj config.
+            **run_config: further options, passed into the Qobj config; on a device, an
+                option it does not know (or a simulator option) passes with a warning.
 
         Raises:
             IBMQBackendValueError: invalid input; nothing was sent.
@@ -478,6 +485,14 @@ class IBMQBackend(BackendBase):
 
         Nothing is sent. Raises ``IBMQBackendValueError`` on any invalid input.
         """
+        check_run_arguments(
+            job_name=job_name,
+            experiment_id=experiment_id,
+            header=header,
+            parameter_binds=parameter_binds,
+            live_data_enabled=live_data_enabled,
+            validate=validate,
+        )
         tags = check_tags(job_tags)
         share_level = check_share_level(job_share_level)
         given = {
@@ -598,7 +613,7 @@ class IBMQBackend(BackendBase):
         with shielded():
             try:
                 self._api.job_upload(created.object_storage_info.upload_url, qobj)
-                document = self._api.job_data_uploaded(created.id)
+                document = self._finish_upload(created.id)
             except BaseException:
                 self._cancel_quietly(created.id)
                 self._job_final(created.id)
@@ -616,21 +631,40 @@ class IBMQBackend(BackendBase):
 
         After a failure that may have reached the server, the job is looked up by its run
         token: one found there never got its Qobj, so it is cancelled before a new one is
-        created under a new token.
+        created under a new token. Creations are tried as often as the account's retry policy
+        tries a request.
         """
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
+        attempts = max(self._api.retry.attempts, 1)
+        for attempt in range(1, attempts + 1):
             try:
                 return self._api.job_create(request)
             except IBMQBackendJobLimitError:
                 raise
             except IBMQApiError as exc:
-                if not is_ambiguous(exc) or attempt == CREATE_ATTEMPTS:
+                if not is_ambiguous(exc) or attempt == attempts:
                     raise
                 logger.debug("%s: job creation may have happened (%s)", self.name(), exc)
                 self._discard_created(internal_tags(request.tags or []))
                 tags = [*user_tags(request.tags or []), new_run_token()]
                 request = request.model_copy(update={"tags": tags})
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _finish_upload(self, job_id: str) -> JobDocument:
+        """``POST jobDataUploaded``; after a failure, the job itself says whether it went
+        through (a reply lost after the server queued the job is no reason to cancel it)."""
+        try:
+            return self._api.job_data_uploaded(job_id)
+        except IBMQApiError as exc:
+            if not is_ambiguous(exc):
+                raise
+            try:
+                document = self._api.job_get(job_id)
+            except IBMQApiError:
+                raise exc from None
+            if is_half_created(document.status):
+                raise
+            logger.debug("Job %s was queued although its reply was lost (%s)", job_id, exc)
+            return document
 
     def _discard_created(self, tokens: list[str]) -> None:
         """Cancel the half-created jobs that carry any of ``tokens``."""
@@ -665,6 +699,7 @@ class IBMQSimulator(IBMQBackend):
         self, refresh: bool = False, datetime: datetime | None = None
     ) -> BackendProperties | None:
         """Simulators have no calibration: always ``None``, without a request."""
+        check_properties_arguments(refresh, datetime)
         return None
 
 

@@ -33,7 +33,8 @@ from ibmq_async._core.models import (
     QueueInfo,
 )
 from ibmq_async._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
-from ibmq_async._core.submission import internal_tags, user_tags
+from ibmq_async._core.submission import internal_tags, is_ambiguous, user_tags
+from ibmq_async._core.validate import check_flag, check_wait_arguments
 from ibmq_async._core.websocket import WebSocketClosed
 
 from ._compat import monotonic, sleep
@@ -271,6 +272,7 @@ class IBMQJob:
 
     def queue_position(self, refresh: bool = False) -> int | None:
         """The job's position in the queue, or ``None``; ``refresh`` asks the server."""
+        check_flag("refresh", refresh)
         if refresh:
             self.status()
         return self._queue_info.position if self._queue_info else None
@@ -296,8 +298,7 @@ class IBMQJob:
             IBMQJobTimeoutError: the deadline passed first.
             IBMQJobApiError: a status request failed.
         """
-        if wait <= 0:
-            raise IBMQJobInvalidStateError(f"wait must be positive, not {wait!r}.")
+        check_wait_arguments(timeout, wait, callback)
         deadline = None if timeout is None else monotonic() + timeout
         watch = _Watch(self, callback)
         if self._status not in FINAL_API_STATUSES:
@@ -310,12 +311,24 @@ class IBMQJob:
             except (WebSocketClosed, IBMQApiProtocolError, OSError, TimeoutError) as exc:
                 # Any failure of the stream leaves the polling below to finish the wait.
                 logger.debug("Job %s: status websocket ended (%r); polling", self.job_id(), exc)
+            except IBMQJobApiError as exc:
+                if not is_ambiguous(exc):
+                    raise
+                logger.debug("Job %s: refresh failed (%s); polling", self.job_id(), exc)
         intervals = poll_schedule(wait)
         while True:
-            status = self.status()
-            watch.saw()
-            if self._status in FINAL_API_STATUSES:
-                return status
+            try:
+                status = self.status()
+            except IBMQJobApiError as exc:
+                # A poll that failed after the session's retries is no answer: keep polling
+                # until the deadline, unless the failure is one that will not pass.
+                if not is_ambiguous(exc):
+                    raise
+                logger.debug("Job %s: a status poll failed (%s); polling on", self.job_id(), exc)
+            else:
+                watch.saw()
+                if self._status in FINAL_API_STATUSES:
+                    return status
             interval = next(intervals)
             if deadline is not None:
                 remaining = deadline - monotonic()
@@ -367,11 +380,15 @@ class IBMQJob:
             refresh: download the result again instead of using the cached one.
 
         Raises:
-            IBMQJobInvalidStateError: the job was cancelled.
+            IBMQJobInvalidStateError: the job was cancelled, or an argument is invalid
+                (nothing is sent then).
             IBMQJobFailureError: the job failed; the message says why.
             IBMQJobTimeoutError: the deadline passed first.
             IBMQJobApiError: the API failed a request.
         """
+        check_wait_arguments(timeout, wait)
+        check_flag("partial", partial)
+        check_flag("refresh", refresh)
         if self._result is not None and not refresh:
             return self._result
         status = self.wait_for_final_state(timeout=timeout, wait=wait)

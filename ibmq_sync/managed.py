@@ -13,6 +13,7 @@ submits only the jobs that never reached the server.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from qiskit.result import Result
 
 from ibmq_async._core.exceptions import (
     IBMQError,
+    IBMQJobApiError,
     IBMQJobError,
     IBMQJobManagerInvalidStateError,
     IBMQJobManagerJobNotFound,
@@ -41,6 +43,7 @@ from ibmq_async._core.jobsets import (
     user_tags,
 )
 from ibmq_async._core.managed_results import Experiment, ManagedResults
+from ibmq_async._core.models import JobCreateRequest
 from ibmq_async._core.run_options import check_tags
 from ibmq_async._core.statuses import ApiJobStatus
 from ibmq_async._core.submission import never_got_its_qobj
@@ -143,24 +146,18 @@ class ManagedJobSet:
             )
         return self._layout
 
-    def _run(
+    def _prepare(
         self,
         experiments: Sequence[QuantumCircuit],
         backend: IBMQBackend,
         layout: Layout,
         job_tags: list[str],
         run_config: dict[str, Any],
-        progress: Progress,
-    ) -> None:
-        """Submit the set's jobs that are not on the server yet."""
-        if not self._managed:
-            self._managed = [ManagedJob(i, layout.part(i)) for i in range(layout.jobs)]
-        self._layout = layout
-        self._backend = backend
-        self._tags = list(job_tags)
-        missing = [managed for managed in self._managed if managed.job is None]
-        tags = [*self._tags, job_set_tag(self._id), layout.tag(self._id)]
-        # Check and assemble every job before anything is sent: bad input costs no request.
+    ) -> list[tuple[ManagedJob, JobCreateRequest, dict[str, Any]]]:
+        """Check and assemble every job not on the server yet; nothing is sent, and the set
+        is left as it was when any job is refused."""
+        managed_jobs = self._managed or [ManagedJob(i, layout.part(i)) for i in range(layout.jobs)]
+        tags = [*job_tags, job_set_tag(self._id), layout.tag(self._id)]
         prepared = [
             (
                 managed,
@@ -171,11 +168,26 @@ class ManagedJobSet:
                     **run_config,
                 ),
             )
-            for managed in missing
+            for managed in managed_jobs
+            if managed.job is None
         ]
-        progress.start("submitted", already=len(self._managed) - len(missing))
+        self._managed = managed_jobs
+        self._layout = layout
+        self._backend = backend
+        self._tags = list(job_tags)
+        return prepared
+
+    def _submit_all(
+        self,
+        backend: IBMQBackend,
+        prepared: list[tuple[ManagedJob, JobCreateRequest, dict[str, Any]]],
+        progress: Progress,
+    ) -> None:
+        """Submit the prepared jobs concurrently (the job-limit gate paces them)."""
+        progress.start("submitted", already=len(self._managed) - len(prepared))
         try:
-            with TaskGroup(max_workers=min(max(len(prepared), 1), MAX_CONCURRENT_PARTS)) as group:
+            workers = min(max(len(prepared), 1), MAX_CONCURRENT_PARTS)
+            with TaskGroup(max_workers=workers) as group:
                 for managed, request, wire in prepared:
                     group.start_soon(self._submit_one, backend, managed, request, wire, progress)
         finally:
@@ -185,7 +197,7 @@ class ManagedJobSet:
         self,
         backend: IBMQBackend,
         managed: ManagedJob,
-        request: Any,
+        request: JobCreateRequest,
         wire: dict[str, Any],
         progress: Progress,
     ) -> None:
@@ -319,6 +331,10 @@ class ManagedJobSet:
         error = None
         try:
             with waiting.hold():
+                # One poll first: a job that already finished (most of them, when a batch's
+                # results are collected) then needs no status websocket.
+                with contextlib.suppress(IBMQJobApiError):
+                    managed.job.status()
                 remaining = None if deadline is None else max(deadline - monotonic(), 0.0)
                 outcomes[managed.index] = managed.job.result(timeout=remaining, partial=partial)
         except IBMQJobTimeoutError:
@@ -495,8 +511,9 @@ class ManagedJobSet:
             raise IBMQJobManagerInvalidStateError("The job set's backend is not known.")
         _check_run_config(run_config)
         self._results = None
+        prepared = self._prepare(circuits, self._backend, layout, self._tags, run_config)
         meter = Progress(layout.jobs, self._name, show=progress, callback=callback)
-        self._run(circuits, self._backend, layout, self._tags, run_config, meter)
+        self._submit_all(self._backend, prepared, meter)
 
 
 def _usable(candidates: list[IBMQJob]) -> IBMQJob | None:
@@ -612,22 +629,25 @@ class IBMQJobManager:
                 f"backend must be a backend of this SDK, not {type(backend).__name__}."
             )
         _check_run_config(run_config)
+        if progress is not None and not isinstance(progress, bool):
+            raise IBMQJobManagerInvalidStateError(
+                f"progress must be None, True or False, not {progress!r}."
+            )
+        if callback is not None and not callable(callback):
+            raise IBMQJobManagerInvalidStateError(f"callback must be a callable, not {callback!r}.")
         tags = check_tags(job_tags) or []
         if name is not None and (not isinstance(name, str) or not name):
             raise IBMQJobManagerInvalidStateError(f"A job set name is a string, not {name!r}.")
         config = backend.configuration()
         layout = Layout.plan(len(circuits), config.max_experiments, max_experiments_per_job)
         job_set = ManagedJobSet(name)
+        prepared = job_set._prepare(
+            circuits, backend, layout, tags, {**run_config, "job_share_level": job_share_level}
+        )
+        # Listed before the first submission: an interrupted run() leaves the set's id here.
         self._job_sets.append(job_set)
         meter = Progress(layout.jobs, job_set.name(), show=progress, callback=callback)
-        job_set._run(
-            circuits,
-            backend,
-            layout,
-            tags,
-            {**run_config, "job_share_level": job_share_level},
-            meter,
-        )
+        job_set._submit_all(backend, prepared, meter)
         return job_set
 
     def job_sets(self, name: str | None = None) -> list[ManagedJobSet]:

@@ -5,6 +5,7 @@ stdout one line at a time so the test can act at the right moment."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from qiskit import QuantumCircuit
@@ -33,7 +34,8 @@ def say(*words: object) -> None:
 
 
 def crash(url: str, token: str) -> None:
-    """A batch through the async manager; the test kills this process half-way."""
+    """A batch through the async manager; the test kills or interrupts this process
+    half-way."""
     import asyncio
 
     from ibmq_async import AsyncIBMQFactory, AsyncIBMQJobManager, ProgressEvent
@@ -61,7 +63,12 @@ def crash(url: str, token: str) -> None:
         )
         say("DONE")
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # one Ctrl-C is the test; report it
+        say("INTERRUPTED")
+        sys.exit(130)
 
 
 def interrupt_submission(url: str, token: str) -> None:
@@ -89,6 +96,7 @@ def interrupt_submission(url: str, token: str) -> None:
             callback=report,
         )
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # one Ctrl-C is the test; report it
         say("INTERRUPTED", manager.job_sets()[0].job_set_id())
         sys.exit(130)
     say("DONE")
@@ -114,6 +122,7 @@ def interrupt_results(url: str, token: str, backend_name: str) -> None:
     try:
         job_set.results(progress=False)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # one Ctrl-C is the test; report it
         say("INTERRUPTED")
         sys.exit(130)
     say("DONE")

@@ -127,6 +127,24 @@ async def test_a_killed_submitter_leaves_a_set_that_is_finished_without_duplicat
     await finish_and_check(provider, job_set_id)
 
 
+async def test_ctrl_c_during_async_submission_leaves_no_phantom(
+    service: Any, provider: Any
+) -> None:
+    process = spawn("crash", service)
+    lines = read_until(process, lambda ls: sum(x.startswith("SUBMITTED") for x in ls) >= 2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and "INTERRUPTED" in out, (out, err)
+    job_set_id = next(line.split()[1] for line in lines if line.startswith("SET"))
+
+    jobs = await set_jobs_on_server(provider, job_set_id)
+    assert len(jobs) < child.PARTS  # the submission stopped
+    # The submissions in flight completed (they are shielded): no half-created phantom.
+    assert not [job for job in jobs if job.api_status().value == "CREATING"]
+    assert_no_duplicates(jobs)
+    await finish_and_check(provider, job_set_id)
+
+
 async def test_ctrl_c_during_blocking_submission_leaves_no_phantom(
     service: Any, provider: Any
 ) -> None:

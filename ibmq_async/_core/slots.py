@@ -46,6 +46,7 @@ class SlotBook:
     counted: set[str] = field(default_factory=set)
     interval: float = REFRESH_FIRST
     refreshing: bool = False
+    created_while_refreshing: int = 0
 
     @property
     def known(self) -> bool:
@@ -73,6 +74,9 @@ class SlotBook:
         self.reserved = max(self.reserved - 1, 0)
         self.running += 1
         self.counted.add(job_id)
+        if self.refreshing:
+            # The report under way may have been counted before this job existed.
+            self.created_while_refreshing += 1
 
     def abandoned(self) -> None:
         """A creation admitted by :meth:`admit` failed: no job holds its slot."""
@@ -93,15 +97,23 @@ class SlotBook:
         self.running = max(self.running - 1, 0)
         return True
 
+    def report_started(self) -> None:
+        """A jobs-limit report was asked for."""
+        self.refreshing = True
+        self.created_while_refreshing = 0
+
     def reported(self, limit: BackendJobLimit) -> None:
         """A jobs-limit report arrived.
 
-        Creations still in flight stay reserved: the server may or may not count them yet,
-        and counting them twice only delays the next creation until the following report.
+        Creations still in flight stay reserved, and jobs created while the report was under
+        way are added to it: the server may or may not have counted either, and counting them
+        twice only delays the next creation until the following report, where counting them
+        never would trip the limit.
         """
         before = self.free
         self.maximum = -1 if limit.maximum_jobs is None else limit.maximum_jobs
-        self.running = limit.active_jobs
+        self.running = limit.active_jobs + self.created_while_refreshing
+        self.created_while_refreshing = 0
         after = self.free
         grew = after is None or before is None or after > before
         self.interval = REFRESH_FIRST if grew else min(self.interval * REFRESH_GROWTH, REFRESH_MAX)
@@ -113,6 +125,7 @@ class SlotBook:
         frees a single slot, so a backend that stays full answers 3458 again instead of
         everyone waiting on a report that never comes.
         """
+        self.created_while_refreshing = 0
         if self.maximum is None:
             self.maximum = -1
         elif self.maximum > 0:

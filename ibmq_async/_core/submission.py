@@ -14,17 +14,16 @@ import uuid
 from typing import Any
 
 from .exceptions import IBMQApiError
+from .retry import RETRY_STATUSES
 from .statuses import ApiJobStatus
 
 RUN_TOKEN_PREFIX = "ibmq_async_run_"
 """Tags that start with this are run tokens: internal, hidden from ``job.tags()``."""
 
-AMBIGUOUS_STATUSES = frozenset({-1, 502, 504, 520, 522, 524})
-"""Failures after which the server may have created the job: no reply (``-1``) or a gateway
-that may have passed the request on."""
-
-CREATE_ATTEMPTS = 3
-"""Creations tried per ``run()`` when each one ends ambiguously."""
+AMBIGUOUS_STATUSES = RETRY_STATUSES | {-1}
+"""Failures after which the server may have created the job: no reply (``-1``), a gateway that
+may have passed the request on, or a server error that may have come after the commit. The
+token lookup settles each of them, so treating a clean failure as ambiguous costs one listing."""
 
 
 def new_run_token() -> str:

@@ -215,6 +215,7 @@ async def test_bad_batches_send_nothing(limited: AsyncAccountProvider) -> None:
     with pytest.raises(IBMQBackendValueError):
         await manager.run([pattern(0)], backend, job_tags="x")  # type: ignore[arg-type]
     assert len(await limited.jobs(limit=None)) == before
+    assert manager.job_sets() == []  # a refused run() leaves no empty set behind
 
 
 async def test_a_single_circuit_is_one_experiment(limited: AsyncAccountProvider) -> None:

@@ -20,6 +20,7 @@ from ibmq_async import (
     IBMQBackendError,
     IBMQBackendJobLimitError,
     IBMQBackendValueError,
+    IBMQJobApiError,
     IBMQJobInvalidStateError,
     RetryPolicy,
 )
@@ -147,6 +148,7 @@ async def test_invalid_input_sends_nothing(
     api: respx.MockRouter, mocked: AsyncAccountProvider
 ) -> None:
     create = api.post(f"{HGP}/Jobs").respond(500)
+    api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
     backend = mocked.get_backend("fake_device")
     wide = QuantumCircuit(3, 3)
     wide.x(2)
@@ -178,9 +180,12 @@ async def test_reads_retry_on_5xx_but_job_creation_does_not(
     reply = await backend.status()
     assert status.call_count == 3 and reply.pending_jobs == 3 and reply.operational
     create = api.post(f"{HGP}/Jobs").respond(500, json={"error": {"code": 1, "message": "x"}})
+    lookup = api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
     with pytest.raises(IBMQBackendApiError) as failed:
         await backend.run(circuit(), shots=10)
-    assert create.call_count == 1
+    # A failed creation is never sent again blindly: each retry follows a lookup of its token
+    # that found no job, and the tries stop at the retry policy's count.
+    assert create.call_count == FAST.attempts and lookup.call_count == FAST.attempts - 1
     assert failed.value.status_code == 500
 
 
@@ -242,6 +247,7 @@ async def test_wait_for_slot_must_be_a_bool(
     api: respx.MockRouter, mocked: AsyncAccountProvider
 ) -> None:
     create = api.post(f"{HGP}/Jobs").respond(500)
+    api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
     with pytest.raises(IBMQBackendValueError, match="wait_for_slot"):
         await mocked.get_backend("fake_device").run(circuit(), wait_for_slot="yes")
     assert create.call_count == 0
@@ -292,14 +298,14 @@ async def test_an_ambiguous_creation_that_never_reached_the_server_is_sent_once_
     assert create.call_count == 2 and lookup.call_count == 1 and cancel.call_count == 0
 
 
-async def test_a_creation_that_stays_ambiguous_gives_up_after_three_tries(
+async def test_a_creation_that_stays_ambiguous_gives_up_after_the_policy_s_tries(
     api: respx.MockRouter, mocked: AsyncAccountProvider
 ) -> None:
     create = api.post(f"{HGP}/Jobs").respond(502)
     api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
     with pytest.raises(IBMQBackendApiError) as failed:
         await mocked.get_backend("fake_device").run(circuit(), shots=10)
-    assert failed.value.status_code == 502 and create.call_count == 3
+    assert failed.value.status_code == 502 and create.call_count == FAST.attempts
 
 
 async def test_failed_upload_cancels_the_phantom_job(
@@ -330,6 +336,7 @@ async def test_bad_job_arguments_send_nothing(
 ) -> None:
     listing = api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
     create = api.post(f"{HGP}/Jobs").respond(500)
+    api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
     backend = mocked.get_backend("fake_device")
     with pytest.raises(IBMQBackendValueError, match="share level"):
         await backend.run(circuit(), shots=10, job_share_level="bogus")
@@ -378,6 +385,7 @@ async def test_run_option_rules_send_nothing(
     api: respx.MockRouter, mocked: AsyncAccountProvider
 ) -> None:
     create = api.post(f"{HGP}/Jobs").respond(500)
+    api.get(f"{HGP}/Jobs/status/v/1").respond(json=[])
     backend = mocked.get_backend("fake_device")
     assert backend.provider() is mocked
     for bad in (
@@ -405,7 +413,7 @@ async def test_run_option_rules_send_nothing(
         pytest.raises(IBMQBackendApiError),
     ):
         await backend.run(circuit(), my_option=1)
-    assert create.call_count == 1
+    assert create.call_count == FAST.attempts  # each retry after a lookup found no job
     sent = json.loads(create.calls.last.request.content)
     assert "shareLevel" not in sent
 
@@ -448,3 +456,58 @@ async def test_an_expired_access_token_logs_in_again_once(
     with pytest.raises(IBMQBackendApiCredentialsError):
         await backend.status()
     assert login.call_count == before + 2  # once per failing call, never in a loop
+
+
+async def test_a_lost_data_uploaded_reply_does_not_cancel_a_queued_job(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    api.post(f"{HGP}/Jobs").respond(json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}})
+    api.put(UPLOAD).respond(200)
+    notify = api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(504)
+    api.get(f"{HGP}/Jobs/job1/v/1").respond(json={**JOB, "status": "QUEUED"})
+    cancel = api.post(f"{HGP}/Jobs/job1/cancel").respond(json={"cancelled": True})
+    job = await mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert job.job_id() == "job1" and job.api_status().value == "QUEUED"
+    assert notify.call_count == FAST.attempts and cancel.call_count == 0
+
+
+async def test_a_data_uploaded_that_never_arrived_cancels_the_job(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    api.post(f"{HGP}/Jobs").respond(json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}})
+    api.put(UPLOAD).respond(200)
+    api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(502)
+    api.get(f"{HGP}/Jobs/job1/v/1").respond(json={**JOB, "status": "CREATING"})
+    cancel = api.post(f"{HGP}/Jobs/job1/cancel").respond(json={"cancelled": True})
+    with pytest.raises(IBMQBackendApiError):
+        await mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert cancel.call_count == 1  # no half-created job is left behind
+
+
+async def test_waiting_polls_through_failed_polls_until_the_job_ends(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    api.post(f"{HGP}/Jobs").respond(json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}})
+    api.put(UPLOAD).respond(200)
+    api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
+    # Every try of the first poll fails (the session's retries included); the next succeeds.
+    status = api.get(f"{HGP}/Jobs/job1/status/v/1").mock(
+        side_effect=[httpx.Response(503)] * FAST.attempts
+        + [httpx.Response(200, json={"status": "COMPLETED"})]
+    )
+    api.get(f"{HGP}/Jobs/job1/v/1").respond(json={**JOB, "status": "COMPLETED"})
+    job = await mocked.get_backend("fake_device").run(circuit(), shots=10)
+    assert (await job.wait_for_final_state(timeout=30, wait=0.01)).name == "DONE"
+    assert status.call_count == FAST.attempts + 1
+
+
+async def test_waiting_stops_at_a_poll_failure_that_will_not_pass(
+    api: respx.MockRouter, mocked: AsyncAccountProvider
+) -> None:
+    api.post(f"{HGP}/Jobs").respond(json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}})
+    api.put(UPLOAD).respond(200)
+    api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
+    api.get(f"{HGP}/Jobs/job1/status/v/1").respond(404, json={"error": {"code": 3250}})
+    job = await mocked.get_backend("fake_device").run(circuit(), shots=10)
+    with pytest.raises(IBMQJobApiError):
+        await job.wait_for_final_state(timeout=30, wait=0.01)

@@ -217,6 +217,7 @@ def test_bad_batches_send_nothing(limited: AccountProvider) -> None:
     with pytest.raises(IBMQBackendValueError):
         manager.run([pattern(0)], backend, job_tags="x")  # type: ignore[arg-type]
     assert len(limited.jobs(limit=None)) == before
+    assert manager.job_sets() == []  # a refused run() leaves no empty set behind
 
 
 def test_a_single_circuit_is_one_experiment(limited: AccountProvider) -> None:

@@ -111,7 +111,17 @@ def test_run_tokens_are_unique_internal_tags() -> None:
 
 @pytest.mark.parametrize(
     ("status", "ambiguous"),
-    [(-1, True), (502, True), (504, True), (524, True), (500, False), (400, False), (429, False)],
+    [
+        (-1, True),
+        (502, True),
+        (504, True),
+        (524, True),
+        (500, True),
+        (429, True),
+        (400, False),
+        (401, False),
+        (404, False),
+    ],
 )
 def test_which_failures_may_have_created_the_job(status: int, ambiguous: bool) -> None:
     assert is_ambiguous(IBMQBackendApiError("x", status_code=status)) is ambiguous
@@ -224,3 +234,15 @@ def test_progress_stays_quiet_off_a_terminal(capsys: pytest.CaptureFixture[str])
     meter.step("finished", 0)
     meter.close()
     assert capsys.readouterr().err == ""
+
+
+def test_a_job_created_while_a_report_is_under_way_is_not_lost() -> None:
+    # Reproduces a 3458 seen with 32 submitting threads: the report was counted on the
+    # server before job "x" existed and arrived after "x" was created, so "x" went uncounted.
+    book = SlotBook()
+    book.reported(limit(2, 0))
+    assert book.admit()  # "x" is being created
+    book.report_started()
+    book.created("x")
+    book.reported(limit(2, 1))  # counted before "x": only another job
+    assert book.running == 2 and not book.admit()
