@@ -12,7 +12,7 @@ import os
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ._acompat import Relogin, sleep
+from ._acompat import Relogin, monotonic, sleep
 from ._core import errors
 from ._core.defaults import CLIENT_APPLICATION, ReplyLimits, Timeouts
 from ._core.retry import RetryPolicy
@@ -162,6 +162,9 @@ class AsyncSession:
                 return True
             return policy.retries_exception(error)
 
+        started = monotonic()
+        tries = 0
+        outcome: httpx.Response | BaseException | None = None
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(policy.attempts),
@@ -171,7 +174,10 @@ class AsyncSession:
                 reraise=True,
             ):
                 with attempt:
+                    tries += 1
+                    outcome = None
                     response = await self._receive(request, storage)
+                    outcome = response
                     if response.is_success:
                         return response
                     if policy.retries_status(response.status_code):
@@ -180,7 +186,10 @@ class AsyncSession:
         except _RetryableStatus as exc:
             raise errors.from_response(exc.response, self._secrets) from None
         except httpx.TransportError as exc:
+            outcome = exc
             raise errors.from_transport(exc, request, self._secrets) from None
+        finally:
+            _log_request(request, outcome, monotonic() - started, tries)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _receive(self, request: httpx.Request, storage: bool) -> httpx.Response:
@@ -234,3 +243,32 @@ class AsyncSession:
             request=request,
             extensions=response.extensions,
         )
+
+
+def _log_request(
+    request: httpx.Request,
+    outcome: httpx.Response | BaseException | None,
+    seconds: float,
+    tries: int,
+) -> None:
+    """One DEBUG line per request: method, path (never the query, which may hold a signature),
+    status, duration, retries and the server's request id. No header is logged."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    if isinstance(outcome, httpx.Response):
+        status: str = str(outcome.status_code)
+        request_id = next(
+            (outcome.headers[h] for h in errors.REQUEST_ID_HEADERS if h in outcome.headers), "-"
+        )
+    else:
+        status = type(outcome).__name__ if outcome is not None else "no reply"
+        request_id = "-"
+    logger.debug(
+        "%s %s -> %s in %.1f ms, %d retries, request id %s",
+        request.method,
+        request.url.path,
+        status,
+        seconds * 1000,
+        max(tries - 1, 0),
+        request_id,
+    )

@@ -511,3 +511,30 @@ async def test_waiting_stops_at_a_poll_failure_that_will_not_pass(
     job = await mocked.get_backend("fake_device").run(circuit(), shots=10)
     with pytest.raises(IBMQJobApiError):
         await job.wait_for_final_state(timeout=30, wait=0.01)
+
+
+async def test_each_request_is_one_debug_line_without_secrets(
+    api: respx.MockRouter, mocked: AsyncAccountProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    backend = mocked.get_backend("fake_device")
+    api.get(f"{HGP}/devices/fake_device/queue/status").mock(
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(
+                200,
+                json={"state": True, "status": "active", "lengthQueue": 1},
+                headers={"x-request-id": "req-42"},
+            ),
+        ]
+    )
+    caplog.set_level(logging.DEBUG, logger=type(backend).__module__.split(".")[0])
+    await backend.status()
+    lines = [r.getMessage() for r in caplog.records if " -> " in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(
+        f"GET {HGP.split('.test')[1]}/devices/fake_device/queue/status -> 200 in "
+    )
+    assert lines[0].endswith("ms, 1 retries, request id req-42")
+    assert not [r for r in caplog.records if TOKEN in r.getMessage() or ACCESS in r.getMessage()]
