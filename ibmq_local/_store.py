@@ -238,7 +238,11 @@ class JobStore:
         """
         lock = _lock_exclusively(path.with_name(path.name + ".lock"))
         try:
-            connection = await aiosqlite.connect(path)
+            # No statement cache: cursors that are dropped on the event loop's thread finalize
+            # their statement there, and a cached statement shared with the connection's own
+            # thread then fails at random with "bad parameter or other API misuse"
+            # (CPython gh-118172); seen under a hundred concurrent job creations.
+            connection = await aiosqlite.connect(path, cached_statements=0)
             # Durable commits: WAL, and an fsync of the log at each commit (FULL; NORMAL
             # would let a power cut undo the last transitions). A job the service accepted,
             # or a result it stored, survives the process being killed at any moment.
