@@ -562,10 +562,14 @@ class AsyncIBMQBackend(BackendBase):
         except QobjAssemblyError as exc:
             raise IBMQBackendValueError(str(exc)) from None
 
+    def _gates(self) -> dict[str, AsyncSlotGate]:
+        """The job-limit gates by backend name: the provider's, or this backend's own."""
+        owner = self._provider_of
+        return owner._slot_gates if owner is not None else self._own_gates
+
     def _gate(self) -> AsyncSlotGate:
         """The job-limit gate this backend shares with every backend object of its provider."""
-        owner = self._provider_of
-        gates = owner._slot_gates if owner is not None else self._own_gates
+        gates = self._gates()
         gate = gates.get(self.name())
         if gate is None:
             gate = gates[self.name()] = AsyncSlotGate(self)
@@ -573,9 +577,7 @@ class AsyncIBMQBackend(BackendBase):
 
     def _job_final(self, job_id: str) -> None:
         """One of this backend's jobs reached a final state: free its job-limit slot."""
-        owner = self._provider_of
-        gates = owner._slot_gates if owner is not None else self._own_gates
-        gate = gates.get(self.name())
+        gate = self._gates().get(self.name())
         if gate is not None:
             gate.finished(job_id)
 

@@ -565,10 +565,14 @@ class IBMQBackend(BackendBase):
         except QobjAssemblyError as exc:
             raise IBMQBackendValueError(str(exc)) from None
 
+    def _gates(self) -> dict[str, SlotGate]:
+        """The job-limit gates by backend name: the provider's, or this backend's own."""
+        owner = self._provider_of
+        return owner._slot_gates if owner is not None else self._own_gates
+
     def _gate(self) -> SlotGate:
         """The job-limit gate this backend shares with every backend object of its provider."""
-        owner = self._provider_of
-        gates = owner._slot_gates if owner is not None else self._own_gates
+        gates = self._gates()
         gate = gates.get(self.name())
         if gate is None:
             gate = gates[self.name()] = SlotGate(self)
@@ -576,9 +580,7 @@ class IBMQBackend(BackendBase):
 
     def _job_final(self, job_id: str) -> None:
         """One of this backend's jobs reached a final state: free its job-limit slot."""
-        owner = self._provider_of
-        gates = owner._slot_gates if owner is not None else self._own_gates
-        gate = gates.get(self.name())
+        gate = self._gates().get(self.name())
         if gate is not None:
             gate.finished(job_id)
 
