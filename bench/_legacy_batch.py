@@ -1,8 +1,14 @@
-"""The legacy contender: qiskit-ibmq-provider 0.20.2's ``IBMQJobManager``.
+"""The legacy contenders: qiskit-ibmq-provider 0.20.2's ``IBMQJobManager``, or its plain loop.
+
+``manager`` hands every circuit to ``IBMQJobManager().run(..., max_experiments_per_job=1)`` and
+collects ``results()``. ``loop`` is what a script written for the legacy client does under a job
+limit: ``backend.run(circuit)`` then ``job.result()``, one job after the other (submitting all
+jobs first is not an option: the legacy client raises at the job limit instead of waiting).
 
 Run as a script by the interpreter of an environment that has the legacy client (qiskit-terra
 0.46, which cannot live beside qiskit 2): ``bench/batch.py`` writes the work as JSON on its
-standard input as one line (service URL and token, backend, shots, circuits as OpenQASM 2). Once
+standard input as one line (service URL and token, backend, shots, circuits as OpenQASM 2,
+``mode``). Once
 logged in, the script prints ``ready`` and waits for a line ``go``, so the caller can read the
 service's CPU time first; then it prints one JSON line. The timed part is the same as for the
 other contenders: submit every job and collect every result.
@@ -37,11 +43,17 @@ def main() -> int:
     try:
         cpu = time.process_time()
         started = time.perf_counter()
-        job_set = IBMQJobManager().run(
-            circuits, backend=backend, max_experiments_per_job=1, shots=work["shots"]
-        )
-        results = job_set.results()
-        counts = [dict(results.get_counts(i)) for i in range(len(circuits))]
+        if work.get("mode", "manager") == "loop":
+            counts = [
+                dict(backend.run(circuit, shots=work["shots"]).result().get_counts())
+                for circuit in circuits
+            ]
+        else:
+            job_set = IBMQJobManager().run(
+                circuits, backend=backend, max_experiments_per_job=1, shots=work["shots"]
+            )
+            results = job_set.results()
+            counts = [dict(results.get_counts(i)) for i in range(len(circuits))]
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
     finally:

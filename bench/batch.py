@@ -1,6 +1,6 @@
 """Batch benchmark: N single-circuit jobs submitted and collected, side by side.
 
-One run starts one local service (fresh data directory, job limit 10 by default) and measures,
+One run starts one local service (fresh data directory, job limit 5 by default) and measures,
 against that same service, the time to submit N Bell/GHZ jobs and collect all their results:
 
 - ``raw``: the floor, a minimal hand-written asyncio + httpx client doing only the protocol's
@@ -11,7 +11,9 @@ against that same service, the time to submit N Bell/GHZ jobs and collect all th
 - ``async-manager``: ibmq_async's ``AsyncIBMQJobManager`` (one experiment per job);
 - ``sync-manager``: ibmq_sync's blocking ``IBMQJobManager`` (one experiment per job);
 - ``legacy-manager``: qiskit-ibmq-provider 0.20.2's ``IBMQJobManager`` in its own environment
-  (skipped, with a note, when no such environment is found).
+  (skipped, with a note, when no such environment is found);
+- ``legacy-loop``: the same client's plain loop, ``backend.run(circuit).result()`` one job after
+  the other (it raises at the job limit instead of waiting, so it cannot submit all first).
 
 Login is outside the timed part. Contenders run in alternating order (forward, then backward)
 ``--repeat`` times; the table shows each one's median, jobs per second, HTTP requests per job
@@ -42,10 +44,13 @@ from typing import Any
 import httpx
 from qiskit import QuantumCircuit, qasm2
 
+from ibmq_async._core.defaults import CONNECTION_POOL
+
 from ._service import Service, legacy_python, local_service
 
-DEFAULT_JOBS = 100
+DEFAULT_JOBS = 200
 QUICK_JOBS = 20
+DEFAULT_JOB_LIMIT = 5
 DEFAULT_SHOTS = 1024
 DEFAULT_BACKEND = "ibmq_qasm_simulator"
 RAW_POLL = 0.1
@@ -162,10 +167,15 @@ class RequestCounter:
 
 
 class CountingAsyncTransport(httpx.AsyncHTTPTransport):
-    """The default async transport, counting each request it sends."""
+    """The default async transport, counting each request it sends.
+
+    A transport given to httpx brings its own connection pool, so it gets the SDK's pool
+    limits: with httpx's defaults (20 idle connections kept) a burst of result downloads
+    would open a new connection per request.
+    """
 
     def __init__(self, counter: RequestCounter) -> None:
-        super().__init__()
+        super().__init__(limits=CONNECTION_POOL)
         self._counter = counter
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -174,10 +184,11 @@ class CountingAsyncTransport(httpx.AsyncHTTPTransport):
 
 
 class CountingTransport(httpx.HTTPTransport):
-    """The default blocking transport, counting each request it sends."""
+    """The default blocking transport, counting each request it sends (with the SDK's pool
+    limits, as :class:`CountingAsyncTransport`)."""
 
     def __init__(self, counter: RequestCounter) -> None:
-        super().__init__()
+        super().__init__(limits=CONNECTION_POOL)
         self._counter = counter
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -363,10 +374,12 @@ def sync_manager(service: Service, work: Workload) -> Sample:
 # -- e: the legacy client ----------------------------------------------------------------------
 
 
-def legacy_manager(service: Service, work: Workload, python: Path) -> Sample:
-    """Contender e: qiskit-ibmq-provider 0.20.2's IBMQJobManager, in its own interpreter."""
+def legacy_client(service: Service, work: Workload, python: Path, mode: str) -> Sample:
+    """Contenders e, f: qiskit-ibmq-provider 0.20.2 (``manager`` or ``loop``), in its own
+    interpreter."""
     script = Path(__file__).with_name("_legacy_batch.py")
     payload = {
+        "mode": mode,
         "url": service.auth_url,
         "token": service.token,
         "backend": work.backend,
@@ -419,7 +432,9 @@ CONTENDERS = (
     Contender("async-manager", "ibmq_async AsyncIBMQJobManager"),
     Contender("sync-manager", "ibmq_sync IBMQJobManager"),
     Contender("legacy-manager", "qiskit-ibmq-provider 0.20.2 IBMQJobManager"),
+    Contender("legacy-loop", "qiskit-ibmq-provider 0.20.2 loop of run().result()"),
 )
+LEGACY = ("legacy-manager", "legacy-loop")
 KEYS = tuple(c.key for c in CONTENDERS)
 FLOOR = "raw"
 
@@ -605,11 +620,12 @@ def run_batch(
     chosen = [c for c in CONTENDERS if c.key in contenders]
     outcomes = {c.key: Outcome(c.key, c.label) for c in chosen}
     report = Report(work, service.job_limit, repeat, outcomes, started)
-    if "legacy-manager" in outcomes and legacy is None:
-        outcomes["legacy-manager"].skipped = (
-            "no environment with qiskit-ibmq-provider 0.20.2 found (run `nox -s compat` once "
-            "to build .nox/compat/tmp/legacy-venv, or pass --legacy-python)"
-        )
+    for key in LEGACY:
+        if key in outcomes and legacy is None:
+            outcomes[key].skipped = (
+                "no environment with qiskit-ibmq-provider 0.20.2 found (run `nox -s compat` "
+                "once to build .nox/compat/tmp/legacy-venv, or pass --legacy-python)"
+            )
     wires: list[dict[str, Any]] = []
     if FLOOR in outcomes or warm_up:
         wires = asyncio.run(prepare_wires(service, work))
@@ -624,7 +640,8 @@ def run_batch(
         "sync-manager": lambda: sync_manager(service, work),
     }
     if legacy is not None:
-        runners["legacy-manager"] = lambda: legacy_manager(service, work, legacy)
+        runners["legacy-manager"] = lambda: legacy_client(service, work, legacy, "manager")
+        runners["legacy-loop"] = lambda: legacy_client(service, work, legacy, "loop")
     active = [c.key for c in chosen if outcomes[c.key].skipped is None]
     for round_ in range(repeat):
         # Forward, then backward: drift in the machine's load hits every contender alike.
@@ -675,7 +692,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=None, help="rounds (default 2; quick 1)")
     parser.add_argument("--shots", type=int, default=DEFAULT_SHOTS)
     parser.add_argument("--backend", default=DEFAULT_BACKEND)
-    parser.add_argument("--job-limit", type=int, default=10, help="the service's job limit")
+    parser.add_argument(
+        "--job-limit", type=int, default=DEFAULT_JOB_LIMIT, help="the service's job limit"
+    )
     parser.add_argument(
         "--only",
         default=",".join(KEYS),
@@ -694,7 +713,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if jobs < 1 or repeat < 1 or args.job_limit < 1:
         print("--jobs, --repeat and --job-limit must be positive", file=sys.stderr)
         return 2
-    legacy = legacy_python(args.legacy_python) if "legacy-manager" in contenders else None
+    wants_legacy = any(key in contenders for key in LEGACY)
+    legacy = legacy_python(args.legacy_python) if wants_legacy else None
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)

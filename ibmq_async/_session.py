@@ -14,7 +14,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from ._acompat import Relogin, monotonic, sleep
 from ._core import errors
-from ._core.defaults import CLIENT_APPLICATION, ReplyLimits, Timeouts
+from ._core.defaults import CLIENT_APPLICATION, CONNECTION_POOL, ReplyLimits, Timeouts
 from ._core.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class AsyncSession:
                 proxy=self._proxy,
                 transport=self._transport,
                 timeout=self.timeouts.for_api(),
+                limits=CONNECTION_POOL,
                 headers={"X-Qx-Client-Application": CLIENT_APPLICATION},
                 follow_redirects=False,
             )

@@ -15,7 +15,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from ibmq_async._core import errors
-from ibmq_async._core.defaults import CLIENT_APPLICATION, ReplyLimits, Timeouts
+from ibmq_async._core.defaults import CLIENT_APPLICATION, CONNECTION_POOL, ReplyLimits, Timeouts
 from ibmq_async._core.retry import RetryPolicy
 
 from ._compat import Relogin, monotonic, sleep
@@ -99,6 +99,7 @@ class Session:
                 proxy=self._proxy,
                 transport=self._transport,
                 timeout=self.timeouts.for_api(),
+                limits=CONNECTION_POOL,
                 headers={"X-Qx-Client-Application": CLIENT_APPLICATION},
                 follow_redirects=False,
             )
