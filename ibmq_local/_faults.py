@@ -14,7 +14,8 @@ probability ``F``, one of the :class:`Fault` kinds instead of its normal answer:
 
 Every route takes part, login (``/version``, ``users/loginWithToken``, ``users/me``), the
 object-storage routes (``/storage``) and the job-status websocket included; only the
-OpenAPI documents (``/docs``, ``/redoc``, ``/openapi.json``) are spared. Login is not
+OpenAPI documents (``/docs``, ``/redoc``, ``/openapi.json``) and the dashboard's files (``/``,
+``/dashboard/...``) are spared. Login is not
 exempt because the client retries it like any idempotent request (a second access token
 is harmless). On the websocket, a status fault refuses the handshake with that status,
 :attr:`Fault.DROP_BEFORE` accepts and drops the connection at once, and
@@ -91,8 +92,11 @@ FAULTS: tuple[Fault, ...] = tuple(Fault)
 """Every kind, each drawn with the same probability; the order is part of the seeding."""
 DROP_FAULTS = frozenset({Fault.DROP_BEFORE, Fault.DROP_AFTER})
 
-EXEMPT_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
-"""Paths that never fail: the API documentation, which no client of the protocol uses."""
+EXEMPT_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/"})
+"""Paths that never fail: the API documentation, which no client of the protocol uses, and
+the dashboard's page (its API calls do take part, and retry)."""
+EXEMPT_PREFIXES = ("/dashboard/",)
+"""Path prefixes that never fail: the dashboard's script, style sheet and icon."""
 
 _REASONS = {
     500: "Internal Server Error",
@@ -249,7 +253,12 @@ class FaultInjectionMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")
-        if kind not in ("http", "websocket") or scope.get("path") in EXEMPT_PATHS:
+        path = scope.get("path", "")
+        if (
+            kind not in ("http", "websocket")
+            or path in EXEMPT_PATHS
+            or path.startswith(EXEMPT_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         fault, detail = self.plan.draw()

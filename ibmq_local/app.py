@@ -26,6 +26,7 @@ from .config import Settings
 from .errors import ApiError, ApiErrorCode, error_body
 from .routes import ROUTERS
 from .routes._responses import install_openapi
+from .routes.dashboard import router as dashboard_router
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def create_app(
     )
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(dashboard_router)  # the page at "/" (ibmq_local.dashboard)
     _install_error_handlers(app)
     install_openapi(app)  # 400s for bad requests, documented; no 422
     app.add_middleware(BodySizeLimit)  # 413 for API request bodies over 1 MiB

@@ -151,6 +151,7 @@ def serve(
     faults = fault_plan(app)
     if faults is not None:
         print(f"faults: rate {faults.rate}, seed {faults.seed}", flush=True)
+    print(f"dashboard: http://{url_host(host)}:{bound_port}/", flush=True)
     server = uvicorn.Server(uvicorn_config(app, log_level=log_level))
     # uvicorn re-raises the signal that stopped it once it has shut down; with these
     # handlers in place that re-raise is a no-op and the process exits with status 0.

@@ -86,7 +86,10 @@ def test_retry_after_takes_both_values_and_rates_0_and_1() -> None:
             FaultPlan(bad)
 
 
-def test_middleware_spares_documentation_and_lifespan() -> None:
+SPARED = ("/docs", "/openapi.json", "/redoc", "/", "/dashboard/dashboard.js")
+
+
+def test_middleware_spares_documentation_dashboard_and_lifespan() -> None:
     plan = FaultPlan(1.0, seed=5)
     calls: list[str] = []
 
@@ -105,7 +108,7 @@ def test_middleware_spares_documentation_and_lifespan() -> None:
 
     async def run() -> None:
         await middleware({"type": "lifespan"}, receive, send)
-        for path in ("/docs", "/openapi.json", "/redoc"):
+        for path in SPARED:
             await middleware({"type": "http", "path": path, "method": "GET"}, receive, send)
         await middleware({"type": "http", "path": "/api/version", "method": "GET"}, receive, send)
 
@@ -116,7 +119,7 @@ def test_middleware_spares_documentation_and_lifespan() -> None:
     if expected is Fault.DROP_AFTER:
         assert calls[-1] == "/api/version"  # handled, then dropped
     else:
-        assert calls == ["lifespan", "/docs", "/openapi.json", "/redoc"]
+        assert calls == ["lifespan", *SPARED]
     if expected.status is not None:
         assert sent[0]["status"] == expected.status
 
