@@ -35,6 +35,7 @@ from ._core.models import (
     PulseDefaults,
     QasmQobj,
 )
+from ._core.pulse import PulsePlan, is_pulse_qobj, plan_pulse_job, pulse_experiments
 from ._core.run_options import (
     check_circuits,
     check_option_values,
@@ -354,7 +355,7 @@ class AsyncIBMQBackend(BackendBase):
 
     async def run(
         self,
-        circuits: QuantumCircuit | list[QuantumCircuit],
+        circuits: QuantumCircuit | list[QuantumCircuit] | Any,
         job_name: str | None = None,
         job_share_level: str | None = None,
         job_tags: list[str] | None = None,
@@ -379,14 +380,18 @@ class AsyncIBMQBackend(BackendBase):
         wait_for_slot: bool = True,
         **run_config: Any,
     ) -> AsyncIBMQJob:
-        """Run circuits on the backend and return the submitted job.
+        """Run circuits (or, with qiskit 1.x, pulse schedules) on the backend and return the
+        submitted job.
 
         The circuits must already fit the backend (``qiskit.transpile(circuits, backend)``).
         Options left ``None`` take the backend's defaults (see ``options``).
 
         Args:
-            circuits: one circuit or a list of them; a QASM Qobj (a dict or a ``QasmQobj``)
-                is still accepted, deprecated, and sent as it is.
+            circuits: one circuit or a list of them; with qiskit 1.x (which still has
+                ``qiskit.pulse``) a pulse ``Schedule`` or ``ScheduleBlock``, or a list of
+                them, sent as a PulseQobj to a backend whose configuration has
+                ``open_pulse`` (one job holds circuits or schedules, never both); a Qobj (a
+                dict or a ``QasmQobj``) is still accepted, deprecated, and sent as it is.
             job_name: a name for the job.
             job_share_level: who may see the job: ``global``, ``hub``, ``group``,
                 ``project`` or ``none``.
@@ -395,9 +400,20 @@ class AsyncIBMQBackend(BackendBase):
             header: user data attached to the Qobj header and echoed in the result.
             shots: repetitions of each circuit.
             memory: return per-shot measurement results.
-            qubit_lo_freq, meas_lo_freq, schedule_los, memory_slot_size, rep_time: pulse-only
-                options of the seed API; pulse left Qiskit in 2.0, so giving one is an error.
-            meas_level: measurement level (2, classified, for circuits).
+            qubit_lo_freq: pulse jobs only: the qubit drive LO frequencies in Hz, one per
+                qubit, inside the configuration's ``qubit_lo_range``; by default the pulse
+                defaults' ``qubit_freq_est`` (sent in GHz).
+            meas_lo_freq: pulse jobs only: the measurement LO frequencies in Hz, inside
+                ``meas_lo_range``; by default the pulse defaults' ``meas_freq_est``.
+            schedule_los: pulse jobs only: per-schedule LO frequencies (Hz), ``LoConfig``
+                objects or dicts of ``DriveChannel``/``MeasureChannel`` to frequency.
+            memory_slot_size: pulse jobs only: the size of a memory slot (level 0 data).
+            rep_time: pulse jobs only: the time per shot in seconds, one of the
+                configuration's ``rep_times`` (by default the first; sent in µs).
+                With qiskit 2, which has no pulse, the five pulse-only options above are an
+                error.
+            meas_level: measurement level (2, classified, for circuits); a pulse job's must
+                be one of the configuration's ``meas_levels``.
             meas_return: ``"avg"`` or ``"single"``, for ``meas_level`` below 2.
             memory_slots: taken from the circuits; giving it is an error.
             rep_delay: delay between shots, in seconds (dynamic rep-rate backends only).
@@ -417,7 +433,9 @@ class AsyncIBMQBackend(BackendBase):
                 option it does not know (or a simulator option) passes with a warning.
 
         Raises:
-            IBMQBackendValueError: invalid input; nothing was sent.
+            IBMQBackendValueError: invalid input (schedules on a backend without
+                ``open_pulse``, schedules mixed with circuits, a pulse option the backend
+                cannot honour...); nothing was sent.
             IBMQBackendJobLimitError: the job limit is reached and ``wait_for_slot`` is false.
             IBMQBackendApiError: the API failed the submission.
         """
@@ -425,7 +443,7 @@ class AsyncIBMQBackend(BackendBase):
             raise IBMQBackendValueError(
                 f"wait_for_slot must be True or False, not {wait_for_slot!r}."
             )
-        request, wire = self._prepare(
+        request, plan = self._plan(
             circuits,
             job_name=job_name,
             job_share_level=job_share_level,
@@ -450,11 +468,28 @@ class AsyncIBMQBackend(BackendBase):
             validate=validate,
             **run_config,
         )
+        if isinstance(plan, PulsePlan):
+            # Every check passed: only now may the LO defaults be fetched (cached).
+            defaults = await self.defaults() if plan.needs_defaults else None
+            wire = plan.to_qobj(defaults)
+        else:
+            wire = plan
         return await self._submit(request, wire, wait_for_slot)
 
-    def _prepare(
+    def _prepare(self, circuits: Any, **arguments: Any) -> tuple[JobCreateRequest, dict[str, Any]]:
+        """Check and assemble a ``run()`` call into its create request and its Qobj.
+
+        Nothing is sent; a pulse job takes LO frequencies it was not given from the pulse
+        defaults already fetched. Raises ``IBMQBackendValueError`` on any invalid input.
+        """
+        request, plan = self._plan(circuits, **arguments)
+        if isinstance(plan, PulsePlan):
+            return request, plan.to_qobj(self._defaults)
+        return request, plan
+
+    def _plan(
         self,
-        circuits: QuantumCircuit | list[QuantumCircuit],
+        circuits: QuantumCircuit | list[QuantumCircuit] | Any,
         job_name: str | None = None,
         job_share_level: str | None = None,
         job_tags: list[str] | None = None,
@@ -477,8 +512,9 @@ class AsyncIBMQBackend(BackendBase):
         live_data_enabled: bool | None = None,
         validate: bool = True,
         **run_config: Any,
-    ) -> tuple[JobCreateRequest, dict[str, Any]]:
-        """Check and assemble a ``run()`` call into its create request and its Qobj.
+    ) -> tuple[JobCreateRequest, dict[str, Any] | PulsePlan]:
+        """Check a ``run()`` call: its create request, and its Qobj, or the checked pulse job
+        that becomes one (:meth:`PulsePlan.to_qobj`) once the pulse defaults are at hand.
 
         Nothing is sent. Raises ``IBMQBackendValueError`` on any invalid input.
         """
@@ -508,20 +544,39 @@ class AsyncIBMQBackend(BackendBase):
             "use_measure_esp": use_measure_esp,
             **run_config,
         }
+        plan: dict[str, Any] | PulsePlan
         if isinstance(circuits, dict | QasmQobj):
             if header is not None or parameter_binds is not None:
                 given.update(header=header, parameter_binds=parameter_binds)
-            wire = qobj_upload(circuits, given, self._configuration)
+            plan = qobj_upload(circuits, given, self._configuration)
             options: dict[str, Any] = {}
+            if is_pulse_qobj(plan) and not self._configuration.open_pulse:
+                raise IBMQBackendValueError(
+                    f"{self.name()} does not run pulse jobs (its configuration has "
+                    "open_pulse: false)."
+                )
+        elif (schedules := pulse_experiments(circuits, self._configuration)) is not None:
+            options = merge_options(
+                self._configuration, self._options, given, check_limits=validate, pulse=True
+            )
+            plan = plan_pulse_job(
+                schedules,
+                self._configuration,
+                options,
+                header=header,
+                parameter_binds=parameter_binds,
+                check_limits=validate,
+            )
         else:
             items = check_circuits(circuits)
             options = merge_options(
                 self._configuration, self._options, given, check_limits=validate
             )
-            wire = self._assemble(items, options, header, parameter_binds).to_wire()
-        if validate:
+            plan = self._assemble(items, options, header, parameter_binds).to_wire()
+        # validate_qobj checks QASM Qobjs; a pulse job was checked by plan_pulse_job.
+        if validate and isinstance(plan, dict) and not is_pulse_qobj(plan):
             try:
-                validate_qobj(wire, self._configuration.model_dump(mode="json"))
+                validate_qobj(plan, self._configuration.model_dump(mode="json"))
             except JobValidationError as exc:
                 raise IBMQBackendValueError(
                     f"The circuits cannot run on {self.name()}: {exc.message}"
@@ -536,7 +591,7 @@ class AsyncIBMQBackend(BackendBase):
             experiment_tag=experiment_id,
             share_level=share_level,
         )
-        return request, wire
+        return request, plan
 
     def _assemble(
         self,

@@ -14,6 +14,11 @@ service are still read from there.
 A job's file is removed when the job is cancelled before it ran, or when its upload is
 refused at ``jobDataUploaded``; the Qobj of a job that ran stays downloadable
 (``jobDownloadUrl``).
+
+A PulseQobj in shape is accepted and its summary recorded, but the service cannot simulate
+pulse schedules (qiskit-aer removed its pulse simulator in 0.13): :func:`inspect_qobj` marks
+it, and ``jobDataUploaded`` fails the job with :func:`pulse_refusal` before it can reach a
+worker. Its Qobj stays downloadable, so the client can read its schedules back.
 """
 
 from __future__ import annotations
@@ -26,21 +31,27 @@ import re
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ibmq_async._core.codes import JobErrorCode
 from ibmq_async._core.validate import JobValidationError, parse_qobj
 
 from ._store import QOBJ, JobStore
+from ._summary import summary_data
 
 __all__ = [
     "UPLOADS_DIR",
     "FileJobStore",
+    "UploadCheck",
     "UploadFiles",
     "UploadRefused",
     "UploadTooLarge",
     "check_qobj",
+    "inspect_qobj",
     "open_job_store",
+    "pulse_refusal",
     "valid_job_id",
 ]
 
@@ -187,16 +198,20 @@ class UploadFiles:
 
     async def check(self, job_id: str) -> JobValidationError | None:
         """:func:`check_qobj` of the job's file; garbage is refused from its first bytes."""
+        return (await self.inspect(job_id)).problem
 
-        def check() -> JobValidationError | None:
+    async def inspect(self, job_id: str) -> UploadCheck:
+        """:func:`inspect_qobj` of the job's file; garbage is refused from its first bytes."""
+
+        def inspect() -> UploadCheck:
             path = self.path(job_id)
             with open(path, "rb") as handle:
                 head = handle.read(4096)
             if not _looks_like_object(head):
-                return _NOT_AN_OBJECT
-            return check_qobj(path.read_bytes())
+                return UploadCheck(problem=_NOT_AN_OBJECT)
+            return inspect_qobj(path.read_bytes())
 
-        return await asyncio.to_thread(check)
+        return await asyncio.to_thread(inspect)
 
     def remove(self, job_id: str) -> bool:
         """Delete the job's Qobj file; whether there was one."""
@@ -231,23 +246,71 @@ def _looks_like_object(head: bytes) -> bool:
     return stripped[:1] == b"{" or (not stripped and len(head) >= 4096)
 
 
-def check_qobj(data: bytes) -> JobValidationError | None:
-    """Whether ``data`` is a Qobj in shape: a JSON object whose ``experiments`` (when its
-    ``type`` is ``QASM``, the default) is a list, ``config`` and ``header`` objects.
+@dataclass(frozen=True)
+class UploadCheck:
+    """What :func:`inspect_qobj` found in an upload."""
 
-    Only the shape: whether the backend can run it is the scheduler's validation (which
-    fails the job with ``ERROR_VALIDATING_JOB``). Returns the problem, or ``None``.
+    problem: JobValidationError | None = None
+    """Why the upload is not a Qobj, or ``None``."""
+    pulse_summary: dict[str, Any] | None = None
+    """For a PulseQobj in shape, its ``summaryData``; ``None`` otherwise."""
+
+    @property
+    def pulse(self) -> bool:
+        """Whether the upload is a PulseQobj in shape (which the service cannot run)."""
+        return self.pulse_summary is not None
+
+
+def pulse_refusal(backend: str) -> JobValidationError:
+    """The error a pulse job ends with: the local service cannot simulate pulse schedules."""
+    return JobValidationError(
+        JobErrorCode.UNSUPPORTED_QOBJ_TYPE,
+        f"Pulse schedules cannot run on {backend}: the local service cannot simulate pulse "
+        "schedules (qiskit-aer has had no pulse simulator since 0.13); it runs circuits "
+        "(QASM Qobjs) only.",
+    )
+
+
+def check_qobj(data: bytes) -> JobValidationError | None:
+    """Whether ``data`` is a Qobj in shape (:func:`inspect_qobj`): the problem, or ``None``."""
+    return inspect_qobj(data).problem
+
+
+def inspect_qobj(data: bytes) -> UploadCheck:
+    """Whether ``data`` is a Qobj in shape: a JSON object whose ``experiments`` is a list,
+    ``config`` and ``header`` objects (a QASM Qobj must have ``experiments``).
+
+    Only the shape: whether the backend can run a QASM Qobj is the scheduler's validation
+    (which fails the job with ``ERROR_VALIDATING_JOB``). A ``PULSE`` Qobj in shape comes
+    back with its summary, for ``jobDataUploaded`` to record before it refuses the job.
     """
     if not _looks_like_object(data[:4096]):
-        return _NOT_AN_OBJECT
+        return UploadCheck(problem=_NOT_AN_OBJECT)
     try:
         qobj = parse_qobj(data)
-    except JobValidationError as problem:
-        return problem
+    except JobValidationError as error:
+        return UploadCheck(problem=error)
     except RecursionError:
-        return JobValidationError(JobErrorCode.MALFORMED_QOBJ, "The Qobj is nested too deeply.")
-    if qobj.get("type", "QASM") != "QASM":
-        return None  # a PULSE Qobj is refused by validation, with its own code
+        return UploadCheck(
+            problem=JobValidationError(
+                JobErrorCode.MALFORMED_QOBJ, "The Qobj is nested too deeply."
+            )
+        )
+    qobj_type = qobj.get("type", "QASM")
+    if qobj_type not in ("QASM", "PULSE"):
+        return UploadCheck()  # validation refuses an unknown type, with its own message
+    problem = _shape_problem(qobj)
+    if problem is None and qobj_type == "PULSE":
+        return UploadCheck(pulse_summary=summary_data(qobj))
+    if problem is None and "experiments" not in qobj:
+        problem = JobValidationError(
+            JobErrorCode.MALFORMED_QOBJ, "Malformed Qobj: it has no 'experiments'."
+        )
+    return UploadCheck(problem=problem)
+
+
+def _shape_problem(qobj: dict[str, Any]) -> JobValidationError | None:
+    """Whether the Qobj's ``experiments``, ``config`` and ``header`` have their types."""
     for key, kind, name in (
         ("experiments", list, "a list"),
         ("config", dict, "an object"),
@@ -257,10 +320,6 @@ def check_qobj(data: bytes) -> JobValidationError | None:
             return JobValidationError(
                 JobErrorCode.MALFORMED_QOBJ, f"Malformed Qobj: '{key}' must be {name}."
             )
-    if "experiments" not in qobj:
-        return JobValidationError(
-            JobErrorCode.MALFORMED_QOBJ, "Malformed Qobj: it has no 'experiments'."
-        )
     return None
 
 

@@ -32,6 +32,7 @@ from ibmq_async._core.models import (
     JobStatusResponse,
     QueueInfo,
 )
+from ibmq_async._core.pulse import is_pulse_qobj, qiskit_has_pulse, qobj_to_schedules
 from ibmq_async._core.statuses import FINAL_API_STATUSES, NEVER_RAN_STATUSES, to_job_status
 from ibmq_async._core.submission import internal_tags, is_ambiguous, user_tags
 from ibmq_async._core.validate import check_flag, check_wait_arguments
@@ -200,11 +201,32 @@ class IBMQJob:
         config = (self._job_qobj()).get("config")
         return dict(config) if isinstance(config, dict) else {}
 
-    def circuits(self) -> list[QuantumCircuit]:
+    def circuits(self) -> list[QuantumCircuit] | list[Any]:
         """The circuits the job ran, rebuilt from its Qobj (one per experiment; the classical
-        bits form one register ``c``, as in the Qobj's memory slots)."""
+        bits form one register ``c``, as in the Qobj's memory slots).
+
+        A pulse job gives its pulse ``Schedule`` objects back, with qiskit 1.x.
+
+        Raises:
+            IBMQJobInvalidStateError: a pulse job, with a qiskit that has no pulse (2.0 on).
+            IBMQJobApiProtocolError: the job's Qobj cannot be read back.
+        """
+        qobj = self._job_qobj()
+        if is_pulse_qobj(qobj):
+            if not qiskit_has_pulse():
+                raise IBMQJobInvalidStateError(
+                    f"Job {self.job_id()} ran pulse schedules, which this qiskit cannot rebuild: "
+                    "pulse left Qiskit in 2.0. Its Qobj config and header are still available "
+                    "(backend_options(), header())."
+                )
+            try:
+                return qobj_to_schedules(qobj)
+            except ValueError as exc:
+                raise IBMQJobApiProtocolError(
+                    f"The job data of job {self.job_id()} cannot be read back: {exc}"
+                ) from None
         try:
-            return qobj_to_circuits(self._job_qobj())
+            return qobj_to_circuits(qobj)
         except QobjFormatError as exc:
             raise IBMQJobApiProtocolError(
                 f"The job data of job {self.job_id()} cannot be read back: {exc}"

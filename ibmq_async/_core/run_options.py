@@ -34,8 +34,8 @@ class RunOption:
         default: the backend default (``shots`` is capped at ``max_shots``).
         wire: where the value goes: ``assembler`` (an argument of ``circuits_to_qobj``, which
             writes the Qobj config key of the same name), ``config`` (copied into the Qobj
-            config), ``job`` (the job-creation body), ``none`` (pulse-only, never sent for
-            circuits).
+            config), ``job`` (the job-creation body), ``none`` (pulse-only: never sent for
+            circuits; ``_core/pulse.py`` writes it into a PulseQobj).
         unit: the unit the user gives; ``wire_scale`` converts it to the wire's unit.
         wire_scale: factor from the user's unit to the wire's.
         backends: which backends accept it.
@@ -84,12 +84,21 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("shots", (int,), DEFAULT_SHOTS, "assembler", "repetitions of each circuit"),
     RunOption("memory", (bool,), False, "assembler", "return per-shot measurement results"),
     RunOption(
-        "qubit_lo_freq", (list,), None, "none", "qubit drive LO frequencies", "GHz", 1.0, "pulse"
+        "qubit_lo_freq", (list,), None, "none", "qubit drive LO frequencies", "Hz", 1e-9, "pulse"
     ),
     RunOption(
-        "meas_lo_freq", (list,), None, "none", "measurement LO frequencies", "GHz", 1.0, "pulse"
+        "meas_lo_freq", (list,), None, "none", "measurement LO frequencies", "Hz", 1e-9, "pulse"
     ),
-    RunOption("schedule_los", (list, dict), None, "none", "LO configurations", backends="pulse"),
+    RunOption(
+        "schedule_los",
+        (list, dict),
+        None,
+        "none",
+        "per-schedule LO frequencies",
+        "Hz",
+        1e-9,
+        "pulse",
+    ),
     RunOption(
         "meas_level", (int,), 2, "assembler", "measurement level (2: classified)", choices=(0, 1, 2)
     ),
@@ -103,7 +112,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     ),
     RunOption("memory_slots", (int,), None, "none", "classical slots (taken from the circuits)"),
     RunOption("memory_slot_size", (int,), 100, "none", "bits per memory slot", backends="pulse"),
-    RunOption("rep_time", (int, float), None, "none", "shot repetition time", "s", 1.0, "pulse"),
+    RunOption("rep_time", (int, float), None, "none", "shot repetition time", "s", 1e6, "pulse"),
     RunOption(
         "rep_delay",
         (float,),
@@ -282,10 +291,12 @@ def merge_options(
     defaults: Options,
     given: Mapping[str, Any],
     check_limits: bool = True,
+    pulse: bool = False,
 ) -> dict[str, Any]:
     """Backend defaults overridden by every non-``None`` value given, then validated.
 
-    Values come back in the wire's units (``rep_delay`` in microseconds). With
+    Values come back in the wire's units (``rep_delay`` in microseconds); the pulse-only
+    options of a pulse job (``pulse``) come back as given, for ``_core/pulse.py``. With
     ``check_limits`` off, values of the right type are passed on even when they exceed the
     backend's limits (``max_shots``), for the server to judge.
 
@@ -297,14 +308,12 @@ def merge_options(
         option = OPTIONS_BY_NAME.get(name)
         if value is None:
             continue
-        if option is not None and option.backends == "pulse":
-            raise IBMQBackendValueError(
-                f"{name} applies to pulse jobs only, and pulse schedules left Qiskit in 2.0: "
-                "circuit jobs do not use it."
-            )
+        if option is not None and option.backends == "pulse" and not pulse:
+            raise IBMQBackendValueError(_pulse_only(name))
         if name == "memory_slots":
             raise IBMQBackendValueError(
-                "memory_slots is taken from the circuits' classical bits; do not pass it."
+                "memory_slots is taken from the circuits' classical bits (a schedule's "
+                "acquire slots); do not pass it."
             )
         if name == "rep_delay" and not config.dynamic_reprate_enabled:
             raise IBMQBackendValueError(
@@ -364,6 +373,18 @@ def merge_options(
     if config.simulator and config.simulation_method and "method" not in merged:
         merged["method"] = config.simulation_method
     return merged
+
+
+def _pulse_only(name: str) -> str:
+    """Why a pulse-only option cannot go with circuits."""
+    from .pulse import qiskit_has_pulse
+
+    if qiskit_has_pulse():
+        return f"{name} applies to pulse schedules only: circuit jobs do not use it."
+    return (
+        f"{name} applies to pulse jobs only, and pulse schedules left Qiskit in 2.0: "
+        "circuit jobs do not use it."
+    )
 
 
 def split_for_qobj(merged: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

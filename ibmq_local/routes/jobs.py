@@ -28,7 +28,7 @@ from .._loopback import LoopbackFilter
 from .._sharing import check_share_level, visible
 from .._state import ServiceState, server_base_url
 from .._store import QOBJ, RESULT
-from .._uploads import FileJobStore, check_qobj
+from .._uploads import FileJobStore, UploadCheck, inspect_qobj, pulse_refusal
 from ..errors import ApiError, ApiErrorCode, invalid_request, job_not_found
 from ._deps import HGP_PREFIX, JobIdParam, ProjectScope, ScopeDep, StateDep
 from ._filters import listing_filter
@@ -174,8 +174,11 @@ async def job_data_uploaded(job_id: JobIdParam, scope: ScopeDep, state: StateDep
 
     An upload that is not a Qobj (not a JSON object, or ``experiments`` not a list) ends the
     job at once as ``ERROR_VALIDATING_JOB`` (code 1101), its upload removed: the reply's
-    document carries the ``error``, which the client reports as a failed submission. A job
-    past ``CREATING`` is answered with its document (the call is idempotent).
+    document carries the ``error``, which the client reports as a failed submission. A
+    PulseQobj is accepted (the reply is the job as accepted), its summary recorded, and the
+    job then fails validation (code 1102) without reaching a worker: the service cannot
+    simulate pulse schedules. A job past ``CREATING`` is answered with its document (the
+    call is idempotent).
     """
     record = await _own_job(state, scope, job_id)
     if record.status != ApiJobStatus.CREATING:
@@ -187,13 +190,17 @@ async def job_data_uploaded(job_id: JobIdParam, scope: ScopeDep, state: StateDep
             raise _not_uploaded(job_id)
         return {"job": _document(state, await state.scheduler.upload_complete(record))}
     async with uploads.lock(job_id):
+        checked: UploadCheck
         if uploads.exists(job_id):
-            problem = await uploads.check(job_id)
+            checked = await uploads.inspect(job_id)
         else:
             payload = await state.store.get_payload(job_id, QOBJ)
             if payload is None:
                 raise _not_uploaded(job_id)
-            problem = await asyncio.to_thread(check_qobj, payload)
+            checked = await asyncio.to_thread(inspect_qobj, payload)
+        if checked.pulse:
+            return {"job": _document(state, await _refuse_pulse(state, record, checked))}
+        problem = checked.problem
         if problem is None:
             record = await state.scheduler.upload_complete(record)
             return {"job": _document(state, record)}
@@ -207,6 +214,37 @@ async def job_data_uploaded(job_id: JobIdParam, scope: ScopeDep, state: StateDep
             uploads.remove(job_id)
     current = failed or await state.store.get(job_id) or record
     return {"job": _document(state, current)}
+
+
+async def _refuse_pulse(state: ServiceState, record: JobRecord, checked: UploadCheck) -> JobRecord:
+    """Accept a PulseQobj (recording its summary), then fail it as a device fails a job it
+    cannot validate: ``CREATED -> VALIDATING -> ERROR_VALIDATING_JOB``. It never reaches the
+    queue, so no worker sees it. Returns the job as accepted, so the submission succeeds and
+    the failure shows as the job's status and error."""
+    summary = checked.pulse_summary
+    config = summary.get("summary", {}).get("qobj_config", {}) if summary else {}
+    shots = config.get("shots")
+    accepted = await state.scheduler.transition(
+        record.id,
+        ApiJobStatus.CREATED,
+        expect={ApiJobStatus.CREATING},
+        shots=shots if isinstance(shots, int) and not isinstance(shots, bool) else None,
+        summary=summary,
+    )
+    if accepted is None:
+        return await state.store.get(record.id) or record
+    scheduler = state.scheduler
+    if await scheduler.transition(
+        record.id, ApiJobStatus.VALIDATING, expect={ApiJobStatus.CREATED}
+    ):
+        refusal = pulse_refusal(record.backend)
+        await scheduler.transition(
+            record.id,
+            ApiJobStatus.ERROR_VALIDATING_JOB,
+            expect={ApiJobStatus.VALIDATING},
+            error=(refusal.code, refusal.message),
+        )
+    return accepted
 
 
 def _not_uploaded(job_id: str) -> ApiError:
