@@ -67,7 +67,7 @@ from ._core.models import (
     UserInfo,
 )
 from ._core.replies import JobsPage
-from ._core.retry import RetryPolicy
+from ._core.retry import RetryPolicy, effective_policy
 from ._core.statuses import FINAL_API_STATUSES
 from ._core.websocket import (
     WebSocketClosed,
@@ -179,8 +179,9 @@ class AsyncProjectApi:
 
     @property
     def retry(self) -> RetryPolicy:
-        """The account's retry policy (job creation paces its own retries by it)."""
-        return self._session.retry
+        """The retry policy in force: a :func:`retry_policy` block's, else the account's
+        (job creation paces its own retries by it)."""
+        return effective_policy(self._session.retry)
 
     async def devices(self) -> list[BackendConfiguration]:
         """``GET {hgp}/devices/v/1``: the configurations of the project's backends."""

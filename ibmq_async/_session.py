@@ -15,7 +15,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from ._acompat import Relogin, monotonic, sleep
 from ._core import errors
 from ._core.defaults import CLIENT_APPLICATION, CONNECTION_POOL, ReplyLimits, Timeouts
-from ._core.retry import RetryPolicy
+from ._core.retry import RetryPolicy, effective_policy
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,9 @@ class AsyncSession:
             ReplyRefused: a redirect, or a reply over its size limit (see ``_core.errors``).
             RequestsApiError: on an error status or when no reply came, after the retries.
         """
-        policy = self.retry if idempotent else dataclasses.replace(self.retry, idempotent=False)
+        policy = effective_policy(self.retry)
+        if not idempotent:
+            policy = dataclasses.replace(policy, idempotent=False)
         headers: dict[str, str] = {}
         if authenticated and self._access_token is not None:
             headers["X-Access-Token"] = self._access_token

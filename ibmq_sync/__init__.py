@@ -10,22 +10,58 @@ Start with the account factory::
     backend = provider.get_backend("ibmq_qasm_simulator")
     job = backend.run(circuit, shots=1024)
     counts = (job.result()).get_counts()
+
+The public names below are imported on first use (PEP 562), so that ``import ibmq_sync``
+costs little beyond ``import qiskit``: the HTTP client, the wire models and the account,
+backend and job classes load when the program first reaches for one of them.
 """
 
-from ibmq_async._core.credentials import Credentials
-from ibmq_async._core.defaults import QX_AUTH_URL, Timeouts
-from ibmq_async._core.endpoints import HubGroupProject
-from ibmq_async._core.managed_results import ManagedResults
-from ibmq_async._core.progress_events import ProgressEvent
-from ibmq_async._core.retry import RetryPolicy
+from __future__ import annotations
 
-from . import exceptions, models
-from .account import IBMQ, IBMQFactory
-from .backend import IBMQBackend, IBMQRetiredBackend, IBMQSimulator
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from . import exceptions
 from .exceptions import *  # noqa: F403
-from .job import IBMQJob
-from .managed import IBMQJobManager, ManagedJob, ManagedJobSet
-from .provider import AccountProvider, BackendNamespace, least_busy
+
+if TYPE_CHECKING:
+    from ibmq_async._core.credentials import Credentials
+    from ibmq_async._core.defaults import QX_AUTH_URL, Timeouts
+    from ibmq_async._core.endpoints import HubGroupProject
+    from ibmq_async._core.managed_results import ManagedResults
+    from ibmq_async._core.progress_events import ProgressEvent
+    from ibmq_async._core.retry import RetryPolicy, retry_policy
+
+    from . import models
+    from .account import IBMQ, IBMQFactory
+    from .backend import IBMQBackend, IBMQRetiredBackend, IBMQSimulator
+    from .job import IBMQJob
+    from .managed import IBMQJobManager, ManagedJob, ManagedJobSet
+    from .provider import AccountProvider, BackendNamespace, least_busy
+
+_LAZY = {
+    "QX_AUTH_URL": "ibmq_async._core.defaults",
+    "AccountProvider": "ibmq_sync.provider",
+    "BackendNamespace": "ibmq_sync.provider",
+    "IBMQ": "ibmq_sync.account",
+    "IBMQBackend": "ibmq_sync.backend",
+    "IBMQFactory": "ibmq_sync.account",
+    "IBMQJob": "ibmq_sync.job",
+    "IBMQJobManager": "ibmq_sync.managed",
+    "IBMQRetiredBackend": "ibmq_sync.backend",
+    "IBMQSimulator": "ibmq_sync.backend",
+    "ManagedJob": "ibmq_sync.managed",
+    "ManagedJobSet": "ibmq_sync.managed",
+    "Credentials": "ibmq_async._core.credentials",
+    "HubGroupProject": "ibmq_async._core.endpoints",
+    "ManagedResults": "ibmq_async._core.managed_results",
+    "ProgressEvent": "ibmq_async._core.progress_events",
+    "RetryPolicy": "ibmq_async._core.retry",
+    "Timeouts": "ibmq_async._core.defaults",
+    "least_busy": "ibmq_sync.provider",
+    "retry_policy": "ibmq_async._core.retry",
+}
+"""Each lazily imported public name, and the module that defines it."""
 
 __all__ = [
     "IBMQ",
@@ -48,5 +84,22 @@ __all__ = [
     "Timeouts",
     "least_busy",
     "models",
+    "retry_policy",
 ]
 __all__ += exceptions.__all__
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or the ``models`` module) on first use, then keep it."""
+    if name == "models":
+        value: Any = importlib.import_module("ibmq_sync.models")
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -68,7 +68,7 @@ from ibmq_async._core.models import (
     UserInfo,
 )
 from ibmq_async._core.replies import JobsPage
-from ibmq_async._core.retry import RetryPolicy
+from ibmq_async._core.retry import RetryPolicy, effective_policy
 from ibmq_async._core.statuses import FINAL_API_STATUSES
 from ibmq_async._core.websocket import (
     WebSocketClosed,
@@ -180,8 +180,9 @@ class ProjectApi:
 
     @property
     def retry(self) -> RetryPolicy:
-        """The account's retry policy (job creation paces its own retries by it)."""
-        return self._session.retry
+        """The retry policy in force: a :func:`retry_policy` block's, else the account's
+        (job creation paces its own retries by it)."""
+        return effective_policy(self._session.retry)
 
     def devices(self) -> list[BackendConfiguration]:
         """``GET {hgp}/devices/v/1``: the configurations of the project's backends."""

@@ -16,7 +16,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from ibmq_async._core import errors
 from ibmq_async._core.defaults import CLIENT_APPLICATION, CONNECTION_POOL, ReplyLimits, Timeouts
-from ibmq_async._core.retry import RetryPolicy
+from ibmq_async._core.retry import RetryPolicy, effective_policy
 
 from ._compat import Relogin, monotonic, sleep
 
@@ -132,7 +132,9 @@ class Session:
             ReplyRefused: a redirect, or a reply over its size limit (see ``_core.errors``).
             RequestsApiError: on an error status or when no reply came, after the retries.
         """
-        policy = self.retry if idempotent else dataclasses.replace(self.retry, idempotent=False)
+        policy = effective_policy(self.retry)
+        if not idempotent:
+            policy = dataclasses.replace(policy, idempotent=False)
         headers: dict[str, str] = {}
         if authenticated and self._access_token is not None:
             headers["X-Access-Token"] = self._access_token

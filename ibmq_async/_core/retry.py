@@ -6,11 +6,16 @@ Pure decisions, no I/O: the session feeds in what happened and sleeps for what t
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from .exceptions import IBMQAccountValueError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
 """Statuses after which an idempotent request is sent again."""
@@ -64,6 +69,38 @@ class RetryPolicy:
             return min(hinted, self.max_retry_after)
         base = min(self.backoff * 2.0 ** (attempt - 1), self.max_backoff)
         return base + random.uniform(0, base * self.jitter)
+
+
+_OVERRIDE: ContextVar[RetryPolicy | None] = ContextVar("ibmq_retry_policy", default=None)
+
+
+@contextmanager
+def retry_policy(policy: RetryPolicy) -> Iterator[RetryPolicy]:
+    """Send every request made inside the block with ``policy``, whatever the account's.
+
+    A per-call override: ``with retry_policy(RetryPolicy(attempts=1)): await job.status()``
+    fails fast, while the account keeps its own policy for everything else. It follows the
+    context: in ``ibmq_async``, tasks started inside the block (a job manager's submissions)
+    use it too; other tasks do not see it. Blocks nest; the innermost wins. Job creation
+    stays exactly-once whatever the policy (its retries never resend a creation blindly).
+
+    Raises:
+        IBMQAccountValueError: ``policy`` is not a :class:`RetryPolicy` (as for an account's
+            ``retry``).
+    """
+    if not isinstance(policy, RetryPolicy):
+        raise IBMQAccountValueError(f"retry_policy() takes a RetryPolicy, not {policy!r}.")
+    token = _OVERRIDE.set(policy)
+    try:
+        yield policy
+    finally:
+        _OVERRIDE.reset(token)
+
+
+def effective_policy(default: RetryPolicy) -> RetryPolicy:
+    """The policy of the innermost :func:`retry_policy` block around the caller, else
+    ``default`` (the account's)."""
+    return _OVERRIDE.get() or default
 
 
 NON_IDEMPOTENT = RetryPolicy(idempotent=False)
