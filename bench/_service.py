@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,17 +42,38 @@ class Service:
         return None if self.pid is None else process_tree_cpu(self.pid)
 
 
-def service_config(job_limit: int) -> dict[str, object]:
-    """The ``config.json`` of the service: the default user's project and its job limit."""
-    return {"default_user": {"projects": [{"is_default": True, "max_jobs": job_limit}]}}
+def service_config(
+    job_limit: int, backends: Mapping[str, Mapping[str, object]] | None = None
+) -> dict[str, object]:
+    """The ``config.json`` of the service: the default user's project and its job limit, and
+    operator overrides of ``backends`` (e.g. ``{"ibmq_lima": {"status": "internal"}}``)."""
+    config: dict[str, object] = {
+        "default_user": {"projects": [{"is_default": True, "max_jobs": job_limit}]}
+    }
+    if backends:
+        config["backends"] = {name: dict(value) for name, value in backends.items()}
+    return config
 
 
 @contextmanager
-def local_service(job_limit: int = 10) -> Iterator[Service]:
+def local_service(
+    job_limit: int = 10,
+    *,
+    backends: Mapping[str, Mapping[str, object]] | None = None,
+    seed: Callable[[Path], object] | None = None,
+) -> Iterator[Service]:
     """Start ``ibmq-local serve`` on a free loopback port with a fresh data directory; stop it
-    (and remove the directory) on exit."""
+    (and remove the directory) on exit.
+
+    Args:
+        backends: operator overrides of backends, as :func:`service_config` writes them.
+        seed: called with the data directory (configured, not yet served), e.g. to write jobs
+            straight into its job store.
+    """
     with tempfile.TemporaryDirectory(prefix="ibmq-bench-") as data_dir:
-        Path(data_dir, "config.json").write_text(json.dumps(service_config(job_limit)))
+        Path(data_dir, "config.json").write_text(json.dumps(service_config(job_limit, backends)))
+        if seed is not None:
+            seed(Path(data_dir))
         process = subprocess.Popen(
             [
                 sys.executable,
