@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -23,8 +24,15 @@ from ibmq_async._core.dates import format_iso, utc_now
 
 from ._catalog import SnapshotRef
 
-_MAX_CACHED_SIMULATORS = 6
-_simulators: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+_MAX_CACHED_TARGETS = 6
+"""Device targets (one per calibration) a worker keeps."""
+_MAX_CACHED_SIMULATORS = 64
+"""Reduced-noise simulators (one per calibration and qubit set) a worker keeps."""
+_targets: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+_simulators: OrderedDict[tuple[str, str | None, tuple[int, ...]], Any] = OrderedDict()
+_UNUSED_IF_ALONE = frozenset({"barrier", "delay"})
+"""Instructions that do not make a qubit part of the simulation on their own: a barrier
+does nothing, and a delay on a qubit nothing else touches cannot change any count."""
 
 
 @dataclass(frozen=True)
@@ -178,13 +186,13 @@ def _run(
 ) -> list[dict[str, Any]]:
     from ibmq_async._core.disassemble import qobj_to_circuits
 
-    circuits = qobj_to_circuits(qobj)
     options: dict[str, Any] = {"shots": shots, "memory": memory}
     if config.get("seed_simulator") is not None:
         options["seed_simulator"] = int(config["seed_simulator"])
     if request.threads > 0:
         options["max_parallel_threads"] = request.threads
     if request.snapshot is None:
+        circuits = qobj_to_circuits(qobj)
         simulator = _ideal_simulator()
         method = config.get("method")
         if isinstance(method, str) and method:
@@ -194,7 +202,10 @@ def _run(
 
             options["noise_model"] = NoiseModel.from_dict(config["noise_model"])
     else:
-        simulator = _device_simulator(request.snapshot)
+        # Simulate only the device qubits the job uses, with their noise (see reduce_qobj).
+        reduced, used = reduce_qobj(qobj)
+        circuits = qobj_to_circuits(reduced)
+        simulator = device_simulator(request.snapshot, used)
 
     aer_result = simulator.run(circuits, **options).result()
     results = []
@@ -240,14 +251,152 @@ def _ideal_simulator() -> Any:
     return AerSimulator()
 
 
-def _device_simulator(snapshot: SnapshotRef) -> Any:
-    """An Aer simulator with the noise the snapshot's calibration implies (cached)."""
-    key = (snapshot.backend_name, snapshot.props_file)
+def used_qubits(qobj: dict[str, Any]) -> tuple[int, ...]:
+    """The device qubits the experiments of ``qobj`` act on, in increasing order.
+
+    A qubit counts when any instruction other than a barrier or a delay names it. Never
+    empty: a job that touches no qubit simulates qubit 0 alone (nothing is measured, so
+    every count is 0 anyway).
+    """
+    used: set[int] = set()
+    for experiment in qobj.get("experiments") or []:
+        for instruction in experiment.get("instructions") or []:
+            if instruction.get("name") in _UNUSED_IF_ALONE:
+                continue
+            used.update(_qubit_list(instruction))
+    return tuple(sorted(used)) or (0,)
+
+
+def _qubit_list(instruction: dict[str, Any]) -> list[int]:
+    qubits = instruction.get("qubits") or []
+    if not isinstance(qubits, list) or not all(
+        isinstance(q, int) and not isinstance(q, bool) and q >= 0 for q in qubits
+    ):
+        raise ValueError(f"instruction {instruction.get('name')!r}: bad 'qubits' {qubits!r}")
+    return qubits
+
+
+def reduce_qobj(qobj: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, ...]]:
+    """``qobj`` on only the qubits it uses, renumbered ``0..k-1``; and those device qubits.
+
+    Device qubit ``used[i]`` becomes qubit ``i``. Memory slots, conditionals and every
+    other field are unchanged, so counts are keyed exactly as on the whole device.
+    Barriers keep only the qubits that remain (one on none of them is dropped), as do
+    delays; a barrier over all qubits (no ``qubits``) stays one. The Qobj given is not
+    modified.
+    """
+    used = used_qubits(qobj)
+    index = {qubit: position for position, qubit in enumerate(used)}
+    experiments = []
+    for experiment in qobj.get("experiments") or []:
+        instructions = []
+        for instruction in experiment.get("instructions") or []:
+            if "qubits" not in instruction:
+                instructions.append(instruction)
+                continue
+            qubits = _qubit_list(instruction)
+            kept = [index[q] for q in qubits if q in index]
+            if qubits and not kept:
+                continue  # a barrier or delay on dropped qubits only
+            instructions.append({**instruction, "qubits": kept})
+        header = dict(experiment.get("header") or {})
+        header.pop("qubit_labels", None)
+        header.pop("qreg_sizes", None)
+        header["n_qubits"] = len(used)
+        config = {**(experiment.get("config") or {}), "n_qubits": len(used)}
+        experiments.append(
+            {**experiment, "header": header, "config": config, "instructions": instructions}
+        )
+    qobj_config = {**(qobj.get("config") or {}), "n_qubits": len(used)}
+    return {**qobj, "config": qobj_config, "experiments": experiments}, used
+
+
+def device_simulator(snapshot: SnapshotRef, used: tuple[int, ...]) -> Any:
+    """An Aer simulator of device qubits ``used`` (renumbered ``0..k-1``) with their noise.
+
+    The noise is what qiskit-aer derives for the whole device (readout errors, gate
+    depolarizing and thermal relaxation errors, relaxation during delays), restricted to
+    these qubits and the gates between them: it is built from the device's target with
+    every other qubit left out. Targets are cached per calibration and simulators per
+    calibration and qubit set, so a warm job builds nothing.
+
+    Raises:
+        ValueError: if a qubit of ``used`` is not on the device.
+    """
+    key = (snapshot.backend_name, snapshot.props_file, used)
     cached = _simulators.get(key)
     if cached is not None:
         _simulators.move_to_end(key)
         return cached
     from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
+
+    target = _device_target(snapshot)
+    if used[-1] >= target.num_qubits:
+        raise ValueError(
+            f"qubit {used[-1]} is not on {snapshot.backend_name} ({target.num_qubits} qubits)"
+        )
+    reduced = _ReducedDevice(target, used)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # e.g. a device without qubit properties
+        noise_model = NoiseModel.from_backend(reduced)
+    simulator = AerSimulator(noise_model=noise_model)
+    _simulators[key] = simulator
+    while len(_simulators) > _MAX_CACHED_SIMULATORS:
+        _simulators.popitem(last=False)
+    return simulator
+
+
+class _ReducedDevice:
+    """The parts of a BackendV2 that ``NoiseModel.from_backend`` reads, on a qubit subset."""
+
+    version = 2
+
+    def __init__(self, target: Any, used: tuple[int, ...]) -> None:
+        self.operation_names = list(target.operation_names)
+        self.dt = target.dt
+        self.target = _sub_target(target, used)
+
+
+def _sub_target(target: Any, used: tuple[int, ...]) -> Any:
+    """``target`` on qubits ``used`` only, renumbered ``0..k-1`` (same properties objects)."""
+    from qiskit.transpiler import Target
+
+    index = {qubit: position for position, qubit in enumerate(used)}
+    qubit_properties = target.qubit_properties
+    sub = Target(
+        description=target.description,
+        num_qubits=len(used),
+        dt=target.dt,
+        granularity=target.granularity,
+        min_length=target.min_length,
+        pulse_alignment=target.pulse_alignment,
+        acquire_alignment=target.acquire_alignment,
+        qubit_properties=[qubit_properties[q] for q in used] if qubit_properties else None,
+    )
+    for name in target.operation_names:
+        operation = target.operation_from_name(name)
+        properties = target[name]
+        if isinstance(operation, type) or properties is None or None in properties:
+            sub.add_instruction(operation, name=name)  # global: on every qubit, ideal
+            continue
+        kept = {
+            tuple(index[q] for q in qargs): value
+            for qargs, value in properties.items()
+            if all(q in index for q in qargs)
+        }
+        if kept:
+            sub.add_instruction(operation, kept, name=name)
+    return sub
+
+
+def _device_target(snapshot: SnapshotRef) -> Any:
+    """The transpiler target of the snapshot's device and calibration (cached)."""
+    key = (snapshot.backend_name, snapshot.props_file)
+    cached = _targets.get(key)
+    if cached is not None:
+        _targets.move_to_end(key)
+        return cached
     from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 
     fake_class = type(
@@ -260,8 +409,8 @@ def _device_simulator(snapshot: SnapshotRef) -> Any:
             "backend_name": snapshot.backend_name,
         },
     )
-    simulator = AerSimulator.from_backend(fake_class())
-    _simulators[key] = simulator
-    while len(_simulators) > _MAX_CACHED_SIMULATORS:
-        _simulators.popitem(last=False)
-    return simulator
+    target = fake_class().target
+    _targets[key] = target
+    while len(_targets) > _MAX_CACHED_TARGETS:
+        _targets.popitem(last=False)
+    return target

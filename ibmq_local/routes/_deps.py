@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path
+from starlette.requests import HTTPConnection
 
 from .._catalog import BackendCatalog
 from .._job_document import JobOwner
@@ -13,7 +14,17 @@ from .._state import ServiceState, get_state
 from ..config import ProjectMembership, UserConfig
 from ..errors import ApiError, ApiErrorCode
 
-StateDep = Annotated[ServiceState, Depends(get_state)]
+
+async def state_dependency(request: HTTPConnection) -> ServiceState:
+    """FastAPI dependency: the :class:`ServiceState` of the app serving ``request``.
+
+    A coroutine, so that FastAPI calls it on the event loop: a plain function dependency
+    would cost every request a hop to the threadpool and back.
+    """
+    return get_state(request)
+
+
+StateDep = Annotated[ServiceState, Depends(state_dependency)]
 
 HGP_PREFIX = "/api/Network/{hub}/Groups/{group}/Projects/{project}"
 """Route prefix of everything scoped to a hub/group/project (``{hgp}``)."""
