@@ -16,14 +16,20 @@ from typing import TYPE_CHECKING, Any, Self
 import anyio
 import anyio.abc
 import anyio.to_thread
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ._core.models import BackendConfiguration
-from ._core.websocket import WebSocketClosed, closed_by, decode_message
+from ._core.websocket import (
+    WebSocketClosed,
+    closed_by,
+    closed_error,
+    decode_message,
+    handshake_error,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from websockets.asyncio.client import ClientConnection
 
     from ibmq_local.service import LocalService
 
@@ -234,7 +240,7 @@ class AsyncWebSocket:
         """
         try:
             await self._connection.send(json.dumps(message))
-        except ConnectionClosed as exc:
+        except closed_error() as exc:
             raise closed_by(exc) from None
 
     async def receive_json(self, timeout: float | None = None) -> Any:
@@ -247,7 +253,7 @@ class AsyncWebSocket:
         try:
             with anyio.fail_after(timeout):
                 return decode_message(await self._connection.recv())
-        except ConnectionClosed as exc:
+        except closed_error() as exc:
             raise closed_by(exc) from None
 
     async def aclose(self) -> None:
@@ -271,7 +277,9 @@ async def connect_websocket(
 ) -> AsyncWebSocket:
     """Open a websocket connection to ``url``."""
     try:
+        from websockets.asyncio.client import connect
+
         connection = await connect(url, additional_headers=headers, open_timeout=timeout)
-    except InvalidHandshake as exc:
+    except handshake_error() as exc:
         raise WebSocketClosed(None, f"handshake failed: {exc}") from None
     return AsyncWebSocket(connection)

@@ -16,14 +16,20 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from qiskit.providers import BackendV2, Options
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
-from websockets.sync.client import ClientConnection, connect
 
 from ibmq_async._core.models import BackendConfiguration
-from ibmq_async._core.websocket import WebSocketClosed, closed_by, decode_message
+from ibmq_async._core.websocket import (
+    WebSocketClosed,
+    closed_by,
+    closed_error,
+    decode_message,
+    handshake_error,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from websockets.sync.client import ClientConnection
 
     from ibmq_local.service import LocalService
 
@@ -323,7 +329,7 @@ class WebSocket:
         """
         try:
             self._connection.send(json.dumps(message))
-        except ConnectionClosed as exc:
+        except closed_error() as exc:
             raise closed_by(exc) from None
 
     def receive_json(self, timeout: float | None = None) -> Any:
@@ -348,7 +354,7 @@ class WebSocket:
             except TimeoutError:
                 if stopping is None:
                     raise
-            except ConnectionClosed as exc:
+            except closed_error() as exc:
                 raise closed_by(exc) from None
 
     def close(self) -> None:
@@ -372,8 +378,10 @@ def connect_websocket(
 ) -> WebSocket:
     """Open a websocket connection to ``url``."""
     try:
+        from websockets.sync.client import connect
+
         connection = connect(url, additional_headers=headers, open_timeout=timeout)
-    except InvalidHandshake as exc:
+    except handshake_error() as exc:
         raise WebSocketClosed(None, f"handshake failed: {exc}") from None
     # Entering marks the connection as owned by the caller (closed by WebSocket.close()).
     return WebSocket(connection.__enter__())

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import json
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from websockets.exceptions import ConnectionClosed
 
 from .errors import JOB, protocol_error
 from .models.job import JobStatusResponse
 from .replies import parse
+
+if TYPE_CHECKING:
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 __all__ = [
     "AUTHENTICATED",
@@ -194,3 +195,18 @@ def status_update(message: Any, context: str) -> JobStatusResponse:
     if not isinstance(message, dict) or "type" not in message:
         raise protocol_error(JOB, context, "a websocket message without a type")
     return parse(JobStatusResponse, message.get("data"), JOB, context)
+
+
+def closed_error() -> type[ConnectionClosed]:
+    """The websockets library's "connection closed" exception (imported on first use, so
+    that importing the SDK does not load the websocket library)."""
+    from websockets.exceptions import ConnectionClosed as closed
+
+    return closed
+
+
+def handshake_error() -> type[InvalidHandshake]:
+    """The websockets library's "handshake refused" exception (imported on first use)."""
+    from websockets.exceptions import InvalidHandshake as refused
+
+    return refused
