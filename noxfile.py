@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["tests", "tests_oldest_qiskit", "lint", "typecheck", "compat"]
+nox.options.sessions = ["tests", "tests_oldest_qiskit", "lint", "typecheck", "compat", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "uv|virtualenv"
 
@@ -69,20 +69,9 @@ def compat(session: nox.Session) -> None:
     virtual environment of its own inside this session's; the service runs from this session's.
     """
     session.install("-e", ".[local]")
-    legacy = Path(session.create_tmp()) / "legacy-venv"
-    legacy_python = legacy / "bin" / "python"
-    if not legacy_python.exists():
-        session.run(sys.executable, "-m", "venv", str(legacy), external=True)
-        session.run(
-            str(legacy_python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            *LEGACY_CLIENT,
-            "pytest",
-            external=True,
-        )
+    legacy_python = _side_venv(
+        session, Path(session.create_tmp()) / "legacy-venv", [*LEGACY_CLIENT, "pytest"]
+    )
     serve = Path(session.bin) / "ibmq-local"
     session.run(
         str(legacy_python),
@@ -102,12 +91,32 @@ def compat(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not run by plain `nox`): `nox -s bench -- --quick`, `-- --json PATH`.
+    """Every benchmark scenario side by side (not run by plain `nox`): `python -m bench`.
 
-    The legacy contender uses the environment the compat session builds, when it exists.
+    `nox -s bench -- --quick` for a short run, `-- --only batch,imports`, `-- --out DIR`. The
+    legacy client (qiskit-ibmq-provider 0.20.2) and the serialization baseline (qiskit 1.4)
+    get virtual environments of their own in this session's tmp, built once.
     """
     session.install("-e", ".[local]")
-    session.run("python", "-m", "bench.batch", *session.posargs)
+    tmp = Path(session.create_tmp())
+    legacy = _side_venv(session, tmp / "legacy-venv", [*LEGACY_CLIENT])
+    baseline = _side_venv(session, tmp / "baseline-venv", ["qiskit==1.4.*"])
+    session.run(
+        "python",
+        "-m",
+        "bench",
+        *session.posargs,
+        env={"IBMQ_BENCH_LEGACY_PYTHON": str(legacy), "IBMQ_BENCH_BASELINE_PYTHON": str(baseline)},
+    )
+
+
+def _side_venv(session: nox.Session, where: Path, packages: list[str]) -> Path:
+    """The interpreter of a virtual environment at ``where`` holding ``packages`` (made once)."""
+    python = where / "bin" / "python"
+    if not python.exists():
+        session.run(sys.executable, "-m", "venv", str(where), external=True)
+        session.run(str(python), "-m", "pip", "install", "-q", *packages, external=True)
+    return python
 
 
 @nox.session(python=PYTHON)
@@ -118,3 +127,18 @@ def fuzz(session: nox.Session) -> None:
     """
     session.install("-e", ".[local]", "schemathesis>=4,<5")
     session.run("python", "tools/fuzz.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs-material, mkdocstrings), warnings as errors.
+
+    `nox -s docs -- serve` serves it with live reload instead of building it into
+    `build/site/`.
+    """
+    session.install("-e", ".[docs]", *LINT_DEPS)  # ruff formats the rendered signatures
+    quiet = {"NO_MKDOCS_2_WARNING": "1"}  # mkdocs-material's end-of-life banner
+    if session.posargs and session.posargs[0] == "serve":
+        session.run("mkdocs", "serve", *session.posargs[1:], env=quiet)
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs, env=quiet)
