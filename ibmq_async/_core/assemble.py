@@ -38,9 +38,12 @@ Decisions, and deliberate differences from terra:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import numbers
+import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from qiskit.circuit import (
@@ -58,16 +61,7 @@ from qiskit.circuit import (
     Reset,
 )
 
-from .models.qobj import (
-    QasmQobj,
-    QasmQobjConfig,
-    QasmQobjExperiment,
-    QasmQobjExperimentConfig,
-    QasmQobjExperimentHeader,
-    QasmQobjInstruction,
-    QobjHeader,
-    json_ready,
-)
+from .models.qobj import QasmQobj, QasmQobjConfig, QobjHeader, json_ready
 from .run_options import ASSEMBLER_OPTIONS, shots_problem
 
 __all__ = ["QobjAssemblyError", "circuits_to_qobj"]
@@ -144,10 +138,10 @@ def circuits_to_qobj(
     circuit_list = _as_circuit_list(circuits)
     _check_options(shots, meas_level, meas_return, dt)
 
-    experiments = [
-        _experiment(bound, name=source.name, dt=dt)
-        for source, bound in _bind_all(circuit_list, parameter_binds)
-    ]
+    pairs = _bind_all(circuit_list, parameter_binds)
+    with _gc_paused():
+        experiments = [_experiment(bound, name=source.name, dt=dt) for source, bound in pairs]
+    header_model = _qobj_header(backend_name, backend_version, header)
 
     config = QasmQobjConfig(
         shots=int(shots),
@@ -155,20 +149,54 @@ def circuits_to_qobj(
         parameter_binds=[],
         meas_level=int(meas_level),
         meas_return=str(meas_return) if meas_level != 2 else None,
-        n_qubits=max(_count(e.config.n_qubits) for e in experiments),
-        memory_slots=max(_count(e.config.memory_slots) for e in experiments),
+        n_qubits=max(e["config"]["n_qubits"] for e in experiments),
+        memory_slots=max(e["config"]["memory_slots"] for e in experiments),
         rep_delay=float(rep_delay) if rep_delay is not None else None,
         init_qubits=bool(init_qubits),
         use_measure_esp=bool(use_measure_esp) if use_measure_esp is not None else None,
         parametric_pulses=list(parametric_pulses) if parametric_pulses is not None else [],
         **_extra_config(extra_config),
     )
-    return QasmQobj(
+    # The experiments are built as wire data in one pass over each circuit (no model per
+    # instruction); the Qobj builds their models only if someone reads them.
+    return QasmQobj.from_wire_experiments(
         qobj_id=qobj_id if qobj_id is not None else str(uuid.uuid4()),
-        header=_qobj_header(backend_name, backend_version, header),
+        header=header_model,
         config=config,
         experiments=experiments,
     )
+
+
+# -- garbage collection ----------------------------------------------------------------------
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while experiments are built.
+
+    A job of 100 circuits allocates some 500,000 dicts and lists; with the collector on, its
+    generations are scanned over and over while they grow, which costs more than building
+    them (measured by ``bench/serialization.py``). What is built here holds no reference
+    cycle, so reference counting alone frees it; the collector's state is restored when the
+    last overlapping pause (of any thread) ends.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -234,10 +262,6 @@ def _json_value(value: Any, where: str) -> Any:
         return json_ready(value)
     except TypeError as exc:
         raise QobjAssemblyError(f"{where}: {exc}") from exc
-
-
-def _count(value: int | None) -> int:
-    return value if value is not None else 0
 
 
 # -- parameters ------------------------------------------------------------------------------
@@ -322,55 +346,86 @@ def _labels(
     return labels, sizes
 
 
-def _experiment(circuit: QuantumCircuit, *, name: str, dt: float | None) -> QasmQobjExperiment:
+def _experiment(circuit: QuantumCircuit, *, name: str, dt: float | None) -> dict[str, Any]:
+    """One experiment as wire data, in the key order the typed models dump."""
     n_qubits = circuit.num_qubits
     memory_slots = circuit.num_clbits
     qubit_labels, qreg_sizes = _labels(circuit, circuit.qubits, circuit.qregs, "q")
     clbit_labels, creg_sizes = _labels(circuit, circuit.clbits, circuit.cregs, "c")
     metadata = _json_value(dict(circuit.metadata or {}), f"Circuit {name!r} metadata")
 
-    builder = _InstructionBuilder(circuit, name=name, dt=dt)
-    instructions = builder.build()
+    instructions = _InstructionBuilder(circuit, name=name, dt=dt).build()
 
-    header = QasmQobjExperimentHeader(
-        qubit_labels=qubit_labels,
-        n_qubits=n_qubits,
-        qreg_sizes=qreg_sizes,
-        clbit_labels=clbit_labels,
-        memory_slots=memory_slots,
-        creg_sizes=creg_sizes,
-        name=name,
-        global_phase=float(circuit.global_phase),
-        metadata=metadata,
-    )
-    return QasmQobjExperiment(
-        config=QasmQobjExperimentConfig(n_qubits=n_qubits, memory_slots=memory_slots),
-        header=header,
-        instructions=instructions,
-    )
+    header = {
+        "name": name,
+        "global_phase": float(circuit.global_phase),
+        "metadata": metadata,
+        "n_qubits": n_qubits,
+        "memory_slots": memory_slots,
+        "qubit_labels": [list(label) for label in qubit_labels],
+        "clbit_labels": [list(label) for label in clbit_labels],
+        "qreg_sizes": [list(size) for size in qreg_sizes],
+        "creg_sizes": [list(size) for size in creg_sizes],
+    }
+    return {
+        "header": header,
+        "config": {"n_qubits": n_qubits, "memory_slots": memory_slots},
+        "instructions": instructions,
+    }
 
 
 class _InstructionBuilder:
-    """Turns one bound circuit's data into Qobj instructions."""
+    """Turns one bound circuit's data into Qobj instructions (wire dicts)."""
 
     def __init__(self, circuit: QuantumCircuit, *, name: str, dt: float | None) -> None:
         self._circuit = circuit
         self._name = name
         self._dt = dt
-        self._conditional = any(isinstance(ci.operation, IfElseOp) for ci in circuit.data)
+        self._qubit_index = {bit: index for index, bit in enumerate(circuit.qubits)}
+        self._clbit_index = {bit: index for index, bit in enumerate(circuit.clbits)}
+        # ``count_ops`` is cheap; only operations named "if_else" are looked at.
+        self._conditional = "if_else" in circuit.count_ops() and any(
+            isinstance(ci.operation, IfElseOp) for ci in circuit.data if ci.name == "if_else"
+        )
         self._next_register = circuit.num_clbits
 
-    def build(self) -> list[QasmQobjInstruction]:
-        out: list[QasmQobjInstruction] = []
-        circuit = self._circuit
-        for position, ci in enumerate(circuit.data):
-            qubits = [circuit.find_bit(q).index for q in ci.qubits]
-            clbits = [circuit.find_bit(c).index for c in ci.clbits]
-            where = f"Circuit {self._name!r}, instruction {position} ({ci.operation.name!r})"
-            if isinstance(ci.operation, IfElseOp):
-                out.extend(self._if_test(ci.operation, qubits, clbits, where))
+    def _where(self, position: int, name: str) -> str:
+        return f"Circuit {self._name!r}, instruction {position} ({name!r})"
+
+    def build(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        append = out.append
+        qubit_index = self._qubit_index
+        clbit_index = self._clbit_index
+        for position, ci in enumerate(self._circuit.data):
+            if ci.is_standard_gate():
+                # The hot path: a standard gate is a Gate with no clbits, and the circuit
+                # instruction gives its name, params and label without building the operation.
+                entry: dict[str, Any] = {"name": ci.name}
+                qubits = [qubit_index[bit] for bit in ci.qubits]
+                if qubits:
+                    entry["qubits"] = qubits
+                params = ci.params
+                if params:
+                    entry["params"] = [
+                        value
+                        if type(value) is float
+                        else _param_value(value, gate=True, where=self._where(position, ci.name))
+                        for value in params
+                    ]
+                label = ci.label
+                if label:
+                    entry["label"] = str(label)
+                append(entry)
+                continue
+            operation = ci.operation
+            qubits = [qubit_index[bit] for bit in ci.qubits]
+            clbits = [clbit_index[bit] for bit in ci.clbits]
+            where = self._where(position, operation.name)
+            if isinstance(operation, IfElseOp):
+                out.extend(self._if_test(operation, qubits, clbits, where))
             else:
-                out.append(self._instruction(ci.operation, qubits, clbits, where))
+                append(self._instruction(operation, qubits, clbits, where))
         return out
 
     def _instruction(
@@ -381,7 +436,7 @@ class _InstructionBuilder:
         where: str,
         *,
         conditional: int | None = None,
-    ) -> QasmQobjInstruction:
+    ) -> dict[str, Any]:
         if isinstance(operation, ControlFlowOp):
             raise QobjAssemblyError(
                 f"{where}: control flow cannot be sent in a Qobj; only a top-level if_test on a "
@@ -396,6 +451,7 @@ class _InstructionBuilder:
         if operation.name == "store":
             raise QobjAssemblyError(f"{where}: classical variables cannot be sent in a Qobj.")
 
+        # Keys in the order the typed model dumps them.
         fields: dict[str, Any] = {"name": operation.name}
         if qubits:
             fields["qubits"] = qubits
@@ -410,12 +466,12 @@ class _InstructionBuilder:
             fields["memory"] = clbits
             if self._conditional and isinstance(operation, Measure):
                 fields["register"] = list(clbits)
+        if conditional is not None:
+            fields["conditional"] = conditional
         label = getattr(operation, "label", None)
         if label:
             fields["label"] = str(label)
-        if conditional is not None:
-            fields["conditional"] = conditional
-        return QasmQobjInstruction(**fields)
+        return fields
 
     def _delay_duration(self, delay: Delay, where: str) -> int:
         unit = delay.unit
@@ -438,7 +494,7 @@ class _InstructionBuilder:
 
     def _if_test(
         self, op: IfElseOp, qubits: list[int], clbits: list[int], where: str
-    ) -> list[QasmQobjInstruction]:
+    ) -> list[dict[str, Any]]:
         body, orelse = op.blocks[0], (op.blocks[1] if len(op.blocks) > 1 else None)
         if orelse is not None:
             raise QobjAssemblyError(f"{where}: if_test with an else branch is not supported.")
@@ -451,13 +507,13 @@ class _InstructionBuilder:
         register = self._next_register
         self._next_register += 1
         out = [
-            QasmQobjInstruction(
-                name="bfunc",
-                mask=f"0x{mask:X}",
-                relation="==",
-                val=f"0x{value:X}",
-                register=register,
-            )
+            {
+                "name": "bfunc",
+                "register": register,
+                "mask": f"0x{mask:X}",
+                "relation": "==",
+                "val": f"0x{value:X}",
+            }
         ]
         for ci in body.data:
             inner_where = f"{where}, body instruction {ci.operation.name!r}"
