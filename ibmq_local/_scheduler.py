@@ -50,6 +50,8 @@ from .config import Settings
 from .errors import ApiError
 
 logger = logging.getLogger(__name__)
+job_log = logging.getLogger("ibmq_local.jobs")
+"""One INFO line per job creation and per status change (shown only if logging asks)."""
 
 _DEFAULT_DURATION = 2.0
 """Expected run time of a job, in seconds, before a backend has run any."""
@@ -182,6 +184,7 @@ class JobScheduler:
                 client=client,
             )
             await self._store.insert(record)
+        job_log.info("job %s: created on %s by %s in %s/%s/%s", record.id, backend, *owner)
         return record
 
     def next_creation_time(self) -> datetime:
@@ -212,6 +215,7 @@ class JobScheduler:
                 return None
             if expect is not None and record.status not in set(expect):
                 return None
+            before = record.status
             apply_status(record, status, utc_now(), error=error)
             if meta:
                 record.meta.update(meta)
@@ -220,6 +224,10 @@ class JobScheduler:
             if summary is not None:
                 record.doc = record.doc.model_copy(update={"summary_data": summary})
             await self._store.save(record)
+        if error is not None:
+            job_log.info("job %s: %s -> %s (%s)", job_id, before.value, status.value, error[0])
+        else:
+            job_log.info("job %s: %s -> %s", job_id, before.value, status.value)
         self.events.changed([job_id])
         return record
 

@@ -18,6 +18,7 @@ from ._catalog import BackendCatalog
 from ._faults import install_faults
 from ._limits import BodySizeLimit
 from ._pool import WorkerPool
+from ._request_log import RequestLog
 from ._scheduler import JobScheduler
 from ._signing import UrlSigner
 from ._state import ServiceState
@@ -102,6 +103,7 @@ def create_app(
     _install_error_handlers(app)
     install_openapi(app)  # 400s for bad requests, documented; no 422
     app.add_middleware(BodySizeLimit)  # 413 for API request bodies over 1 MiB
+    app.add_middleware(RequestLog)  # X-Request-Id, and one INFO line per request
     install_faults(app, settings.fault_rate, settings.fault_seed)  # last: the outermost
     return app
 
