@@ -116,6 +116,9 @@ class _Worker:
         parent, child = context.Pipe()
         self.process = context.Process(target=serve, args=(child, os.getpid()), daemon=True)
         self.connection: Connection = parent
+        self.backends: set[str] = set()
+        """Backends this process has run a job of: their noise models and simulators are
+        cached in it, so it is the one to pick for their next jobs."""
         with _sigint_blocked():
             self.process.start()
         # Only the child may hold its end: then the parent reads EOF as soon as it dies.
@@ -179,7 +182,9 @@ class WorkerPool:
         if stop is not None and stop.is_set():
             raise JobStopped(request.job_id)
         try:
-            worker = await asyncio.get_running_loop().run_in_executor(self._spawner, self._checkout)
+            worker = await asyncio.get_running_loop().run_in_executor(
+                self._spawner, self._checkout, request.backend_name
+            )
         except RuntimeError as exc:  # the spawner was shut down: the pool is closed
             if self._closed:
                 raise PoolClosed("the worker pool is closed") from exc
@@ -214,6 +219,7 @@ class WorkerPool:
             raise WorkerCrashed(
                 "The worker process running the job terminated abruptly (out of memory, or killed)."
             ) from exc
+        worker.backends.add(request.backend_name)
         self._checkin(worker)
         if isinstance(reply, BaseException):
             raise reply
@@ -221,17 +227,26 @@ class WorkerPool:
             raise TypeError(f"unexpected reply from a worker: {type(reply).__name__}")
         return reply
 
-    def _checkout(self) -> _Worker:
-        """An idle live worker, or a new one (blocking: starting a process takes a while)."""
+    def _checkout(self, backend: str) -> _Worker:
+        """An idle live worker, or a new one (blocking: starting a process takes a while).
+
+        An idle worker that has run ``backend`` before is preferred: it holds that backend's
+        noise model and simulator, which another worker would build again (seconds, for a
+        large device). Otherwise the most recently used idle worker is taken.
+        """
         with self._lock:
             if self._closed:
                 raise PoolClosed("the worker pool is closed")
-            while self._idle:
-                worker = self._idle.pop()
-                if worker.alive():
-                    self._busy.add(worker)
-                    return worker
+            for worker in [w for w in self._idle if not w.alive()]:
+                self._idle.remove(worker)
                 self._retired.append(worker)
+            if self._idle:
+                worker = next(
+                    (w for w in reversed(self._idle) if backend in w.backends), self._idle[-1]
+                )
+                self._idle.remove(worker)
+                self._busy.add(worker)
+                return worker
             self._reap_retired()
         _skip_main_for_workers()
         worker = _Worker(self._context)
