@@ -241,12 +241,22 @@ def test_the_notebook_page_shows_the_notebooks_own_cells() -> None:
 
 
 @pytest.mark.parametrize(
-    ("title", "page"), [("Reliability", "reliability.md"), ("Benchmarks", "performance.md")]
+    ("title", "section", "page"),
+    [
+        ("Reliability", "reliability", "reliability.md"),
+        ("Benchmarks", "benchmarks", "performance.md"),
+    ],
 )
-def test_the_figures_pages_carry_the_readmes_figures(title: str, page: str) -> None:
-    """docs/ shows the README's reliability and benchmark sections word for word."""
+def test_the_figures_pages_include_the_readmes_sections(
+    title: str, section: str, page: str
+) -> None:
+    """docs/ shows the README's reliability and benchmark sections by including them (a
+    snippet section), so the two cannot drift; the section spans the README's whole chapter."""
     readme = (EXAMPLES.parent / "README.md").read_text()
-    start = readme.index(f"\n## {title}\n") + len(f"\n## {title}\n")
-    end = readme.find("\n## ", start)
-    section = readme[start : end if end != -1 else None].strip("\n")
-    assert section in (EXAMPLES.parent / "docs" / page).read_text()
+    chapter = readme.index(f"\n## {title}\n")
+    start = readme.index(f"<!-- --8<-- [start:{section}] -->")
+    end = readme.index(f"<!-- --8<-- [end:{section}] -->")
+    following = readme.find("\n## ", chapter + 1)
+    assert chapter < start < end < (following if following != -1 else len(readme))
+    assert readme[chapter:start].strip() == f"## {title}"
+    assert f'--8<-- "README.md:{section}"' in (EXAMPLES.parent / "docs" / page).read_text()
