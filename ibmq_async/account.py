@@ -40,6 +40,7 @@ from ._core.exceptions import (
     IBMQProviderError,
 )
 from ._core.retry import RetryPolicy
+from ._core.submission import honours_idempotency_keys
 from ._rest import AsyncAccountApi, AsyncProjectApi
 from ._session import AsyncSession
 from .provider import AsyncAccountProvider
@@ -271,7 +272,7 @@ class AsyncIBMQFactory:
         shown = redact_url(url)
         try:
             try:
-                await auth.version()
+                version = await auth.version()
             except IBMQAccountApiError as exc:
                 if _unreachable(exc) or exc.status_code >= 500:
                     raise
@@ -296,7 +297,9 @@ class AsyncIBMQFactory:
             providers = []
             for hgp in ordered_projects(hubs):
                 api = AsyncProjectApi(session, ProjectPaths(user.urls.http, hgp), user.urls.ws)
-                provider = AsyncAccountProvider(api)
+                provider = AsyncAccountProvider(
+                    api, idempotency_keys=honours_idempotency_keys(version)
+                )
                 await provider._discover()
                 providers.append(provider)
         except IBMQApiError as exc:

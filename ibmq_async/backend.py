@@ -83,7 +83,8 @@ class AsyncIBMQBackend(BackendBase):
     id_warning_issued = False
     """Seed API flag; ``id`` gates are never rewritten here, so it stays ``False``."""
     qobj_warning_issued = False
-    """Seed API flag; Qobj input is not accepted here, so it stays ``False``."""
+    """Seed API flag, kept for code that reads it; a Qobj given to :meth:`run` (deprecated)
+    warns each time, so it stays ``False``."""
 
     def __init__(
         self,
@@ -683,11 +684,26 @@ class AsyncIBMQBackend(BackendBase):
     async def _create(self, request: JobCreateRequest) -> JobCreated:
         """``POST /Jobs`` exactly once (see ``_core/submission.py``).
 
-        After a failure that may have reached the server, the job is looked up by its run
-        token: one found there never got its Qobj, so it is cancelled before a new one is
-        created under a new token. Creations are tried as often as the account's retry policy
-        tries a request.
+        Against a server that honours ``Idempotency-Key`` (it said so at login), a creation
+        whose outcome is unknown is sent again under the same key, as the retry policy
+        retries any request: the server answers a repeat with the job it already made. If
+        every try fails, a job it made meanwhile is cancelled as below.
+
+        Otherwise, after a failure that may have reached the server, the job is looked up by
+        its run token: one found there never got its Qobj, so it is cancelled before a new
+        one is created under a new token. Creations are tried as often as the account's retry
+        policy tries a request.
         """
+        owner = self._provider_of
+        if owner is not None and owner._idempotency_keys:
+            try:
+                return await self._api.job_create(request, keys_honoured=True)
+            except IBMQBackendJobLimitError:
+                raise
+            except IBMQApiError as exc:
+                if is_ambiguous(exc):
+                    await self._discard_created(internal_tags(request.tags or []))
+                raise
         attempts = max(self._api.retry.attempts, 1)
         for attempt in range(1, attempts + 1):
             try:

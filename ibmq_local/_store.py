@@ -6,6 +6,9 @@ result stored) is on disk before the reply is sent, and a process killed at any 
 leaves a consistent database.
 
 Access tokens are kept as SHA-256 hashes only: a copy of the database gives no usable token.
+
+Idempotency keys (``Idempotency-Key`` of ``POST {hgp}/Jobs``) are kept per user with the job
+they created, in the same transaction as that job, and forgotten after their TTL.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -69,7 +73,7 @@ CREATE TABLE IF NOT EXISTS access_tokens (
 );
 """
 
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 """``PRAGMA user_version`` of the current schema; :data:`_MIGRATIONS` brings older ones up
 (a new database too: :data:`_SCHEMA` is the version 0 schema plus version 1's table)."""
 
@@ -88,6 +92,14 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         # Only shared jobs: the listing walks it for the jobs others shared with the caller.
         "CREATE INDEX IF NOT EXISTS jobs_shared ON jobs (created_at, id) "
         "WHERE share_level IS NOT NULL",
+    ),
+    # Version 3 added idempotency_keys: the job each (user, Idempotency-Key) created.
+    3: (
+        "CREATE TABLE IF NOT EXISTS idempotency_keys ("
+        "user_id TEXT NOT NULL, idem_key TEXT NOT NULL, job_id TEXT NOT NULL, "
+        "fingerprint TEXT NOT NULL, created_at TEXT NOT NULL, "
+        "PRIMARY KEY (user_id, idem_key)) WITHOUT ROWID",
+        "CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)",
     ),
 }
 
@@ -150,6 +162,43 @@ class WorkCounter:
     """How much work SQLite did, in units of :data:`JobStore.WORK_UNIT` VM instructions."""
 
     units: int = 0
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    """An ``Idempotency-Key`` that the next job stored in the same context is created under.
+
+    Attributes:
+        user_id: whose key it is (keys of different users never meet).
+        key: the header's value.
+        fingerprint: identifies the request (project and body) the key was sent with.
+        ttl_seconds: how long a key is remembered; older ones are forgotten.
+    """
+
+    user_id: str
+    key: str
+    fingerprint: str
+    ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class KeyedJob:
+    """The job an unexpired ``Idempotency-Key`` created, and the request it was sent with."""
+
+    job_id: str
+    fingerprint: str
+
+
+class KeyTaken(Exception):
+    """Another request claimed the same ``Idempotency-Key`` first; nothing was stored."""
+
+
+_CLAIM: ContextVar[KeyClaim | None] = ContextVar("ibmq_local_key_claim", default=None)
+
+
+def _key_cutoff(ttl_seconds: int) -> str:
+    """Keys created at or before this time (:func:`format_iso` text) have expired."""
+    return format_iso(utc_now() - timedelta(seconds=ttl_seconds))
 
 
 def _hash_token(token: str) -> str:
@@ -274,8 +323,20 @@ class JobStore:
         await self.insert_many([record])
 
     async def insert_many(self, records: Iterable[JobRecord]) -> None:
-        """Store new jobs in one transaction (seeding thousands takes a moment, not minutes)."""
+        """Store new jobs in one transaction (seeding thousands takes a moment, not minutes).
+
+        Inside :meth:`claiming`, the one job stored records the claimed key in the same
+        transaction: a job created under a key and the key itself are durable together.
+
+        Raises:
+            KeyTaken: inside :meth:`claiming`, when the key is already taken (nothing stored).
+        """
         records = list(records)
+        claim = _CLAIM.get()
+        if claim is not None:
+            if len(records) != 1:
+                raise ValueError("an idempotency key claims exactly one job")
+            await self._claim_key(claim, records[0].id)
         await self._db.executemany(_INSERT_JOB, [_job_row(record) for record in records])
         await self._db.executemany(
             _INSERT_TAG, [row for record in records for row in _tag_rows(record)]
@@ -421,6 +482,46 @@ class JobStore:
             row = await cursor.fetchone()
         return row[0] if row and row[0] else None
 
+    # -- idempotency keys -----------------------------------------------------------------
+
+    @contextmanager
+    def claiming(self, claim: KeyClaim) -> Iterator[None]:
+        """Create the job stored next in this context (task) under ``claim``'s key.
+
+        The key is written in the job's own transaction (see :meth:`insert_many`), so a
+        crash leaves both or neither. Only the current context sees the claim.
+        """
+        token = _CLAIM.set(claim)
+        try:
+            yield
+        finally:
+            _CLAIM.reset(token)
+
+    async def _claim_key(self, claim: KeyClaim, job_id: str) -> None:
+        """Write ``claim`` for ``job_id`` (uncommitted), forgetting expired keys first."""
+        await self._db.execute(
+            "DELETE FROM idempotency_keys WHERE created_at <= ?", (_key_cutoff(claim.ttl_seconds),)
+        )
+        async with self._db.execute(
+            "INSERT OR IGNORE INTO idempotency_keys "
+            "(user_id, idem_key, job_id, fingerprint, created_at) VALUES (?, ?, ?, ?, ?)",
+            (claim.user_id, claim.key, job_id, claim.fingerprint, format_iso(utc_now())),
+        ) as cursor:
+            inserted = cursor.rowcount
+        if inserted != 1:
+            # Nothing was written (the expired keys' deletion aside, which may stay).
+            raise KeyTaken(claim.key)
+
+    async def keyed_job(self, user_id: str, key: str, *, ttl_seconds: int) -> KeyedJob | None:
+        """The job ``user_id`` created under ``key``, unless the key expired."""
+        async with self._db.execute(
+            "SELECT job_id, fingerprint FROM idempotency_keys "
+            "WHERE user_id = ? AND idem_key = ? AND created_at > ?",
+            (user_id, key, _key_cutoff(ttl_seconds)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return KeyedJob(job_id=row[0], fingerprint=row[1]) if row else None
+
     # -- payloads -------------------------------------------------------------------------
 
     async def put_payload(self, job_id: str, kind: str, data: bytes) -> None:
@@ -445,6 +546,11 @@ class JobStore:
             "SELECT 1 FROM payloads WHERE job_id = ? AND kind = ?", (job_id, kind)
         ) as cursor:
             return await cursor.fetchone() is not None
+
+    async def discard_upload(self, job_id: str) -> None:
+        """Remove the uploaded Qobj of a job that will never run (no error if none)."""
+        await self._db.execute("DELETE FROM payloads WHERE job_id = ? AND kind = ?", (job_id, QOBJ))
+        await self._db.commit()
 
     # -- access tokens --------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ The schema (every key optional)::
     max_upload_bytes = 536870912        # largest Qobj upload
     fault_rate = 0.0                    # share of requests that fail on purpose (0 to 1)
     fault_seed = 42                     # seed of those failures (default: random)
+    idempotency_keys = true             # honour Idempotency-Key on job creation
+    idempotency_key_ttl_seconds = 86400 # how long such a key is remembered (24 h)
 
     [default_user]                      # the user of the data directory's ``token``
     id = "local-user"
@@ -84,6 +86,8 @@ DEFAULT_PROJECT = "main"
 DEFAULT_MAX_JOBS = 10
 DEFAULT_ACCESS_TOKEN_TTL = 1_209_600
 """Seconds an access token lives (14 days, the ``ttl`` IBM reported)."""
+DEFAULT_IDEMPOTENCY_KEY_TTL = 86_400
+"""Seconds an ``Idempotency-Key`` of a job creation is remembered (24 hours)."""
 
 
 class ProjectMembership(BaseModel):
@@ -249,6 +253,10 @@ class ConfigFile(BaseModel):
     """Probability that a request gets an injected fault (see :mod:`ibmq_local._faults`)."""
     fault_seed: int | None = None
     """Seed of the injected faults; ``None``: a random one, chosen at start."""
+    idempotency_keys: bool = True
+    """Whether job creation honours an ``Idempotency-Key`` header (and ``/version`` says so)."""
+    idempotency_key_ttl_seconds: int = Field(default=DEFAULT_IDEMPOTENCY_KEY_TTL, gt=0)
+    """How long such a key is remembered."""
     default_user: DefaultUserConfig = Field(default_factory=DefaultUserConfig)
     users: list[UserConfig] = Field(default_factory=list)
     backends: dict[str, BackendSettings] = Field(default_factory=dict)
@@ -272,6 +280,11 @@ class Settings(BaseModel):
     """Probability that a request gets an injected fault (see :mod:`ibmq_local._faults`)."""
     fault_seed: int | None = None
     """Seed of the injected faults; ``None``: a random one, chosen at start."""
+    idempotency_keys: bool = True
+    """Whether ``POST {hgp}/Jobs`` honours an ``Idempotency-Key`` header: a repeat of a
+    creation under the same key gets the same job (see :mod:`ibmq_local.routes.jobs`)."""
+    idempotency_key_ttl_seconds: int = Field(default=DEFAULT_IDEMPOTENCY_KEY_TTL, gt=0)
+    """How long such a key is remembered."""
 
     @property
     def default_user(self) -> UserConfig:
@@ -320,6 +333,7 @@ def load_settings(
     users: Sequence[UserConfig] = (),
     fault_rate: float | None = None,
     fault_seed: int | None = None,
+    idempotency_keys: bool | None = None,
 ) -> Settings:
     """Load the settings of the data directory ``data_dir``, creating it if needed.
 
@@ -334,6 +348,7 @@ def load_settings(
         users: users to add to those of the configuration (``--user`` options).
         fault_rate: the ``fault_rate`` to use instead of the configuration's.
         fault_seed: the ``fault_seed`` to use instead of the configuration's.
+        idempotency_keys: the ``idempotency_keys`` to use instead of the configuration's.
 
     Raises:
         ConfigError: when the configuration is missing (``config_file`` given), malformed
@@ -367,6 +382,8 @@ def load_settings(
         max_upload_bytes=config.max_upload_bytes,
         fault_rate=config.fault_rate if fault_rate is None else fault_rate,
         fault_seed=config.fault_seed if fault_seed is None else fault_seed,
+        idempotency_keys=config.idempotency_keys if idempotency_keys is None else idempotency_keys,
+        idempotency_key_ttl_seconds=config.idempotency_key_ttl_seconds,
         backends={
             name: _with_resolved_files(backend, directory)
             for name, backend in config.backends.items()

@@ -16,7 +16,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -123,6 +123,26 @@ def uvicorn_config(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Confi
     )
 
 
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+
+
+@contextlib.contextmanager
+def _host_logging_kept() -> Iterator[None]:
+    """Undo what ``uvicorn.Config`` does to the process-wide uvicorn loggers' levels.
+
+    Those loggers belong to the host application too: an app served by uvicorn that embeds
+    the service would otherwise lose its own "Uvicorn running on ..." lines. Without any
+    logging configured, the embedded service still prints nothing (Python's last-resort
+    handler shows warnings only).
+    """
+    levels = {name: logging.getLogger(name).level for name in UVICORN_LOGGERS}
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 def _refuse_in_bootstrapping_child() -> None:
     # A spawn/forkserver child re-imports the parent's __main__ before it can work. If that
     # script starts the service at import time, doing so here would deadlock the worker.
@@ -188,6 +208,8 @@ class LocalService:
             :mod:`ibmq_local._faults`); by default the configuration's ``fault_rate`` (0).
         fault_seed: seed of the injected faults; by default the configuration's
             ``fault_seed``, else a random one (see :attr:`faults`).
+        idempotency_keys: whether job creation honours an ``Idempotency-Key`` header; by
+            default the configuration's ``idempotency_keys`` (on).
     """
 
     def __init__(
@@ -200,6 +222,7 @@ class LocalService:
         attach: bool = False,
         fault_rate: float | None = None,
         fault_seed: int | None = None,
+        idempotency_keys: bool | None = None,
     ) -> None:
         self._data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self._host = host
@@ -208,6 +231,7 @@ class LocalService:
         self._attach = attach
         self._fault_rate = fault_rate
         self._fault_seed = fault_seed
+        self._idempotency_keys = idempotency_keys
         self._fault_plan: FaultPlan | None = None
         self._lock = threading.RLock()
         self._settings: Settings | None = None
@@ -342,6 +366,7 @@ class LocalService:
             token=self._token_arg,
             fault_rate=self._fault_rate,
             fault_seed=self._fault_seed,
+            idempotency_keys=self._idempotency_keys,
         )
 
     def _hold_or_attach(self) -> DataDirLock | None:
@@ -429,7 +454,8 @@ class LocalService:
             self._startup_error = None
             app = create_app(self._settings, on_startup_error=self._record_startup_error)
             self._fault_plan = fault_plan(app)
-            server = uvicorn.Server(uvicorn_config(app))
+            with _host_logging_kept():
+                server = uvicorn.Server(uvicorn_config(app))
             thread = threading.Thread(
                 target=self._serve,
                 args=(server, sock, hold),

@@ -9,6 +9,7 @@ endpoint's family (see ``_core.errors``); the domain classes never build a URL o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator
@@ -70,6 +71,7 @@ from ibmq_async._core.models import (
 from ibmq_async._core.replies import JobsPage
 from ibmq_async._core.retry import RetryPolicy, effective_policy
 from ibmq_async._core.statuses import FINAL_API_STATUSES
+from ibmq_async._core.submission import IDEMPOTENCY_KEY_HEADER, run_token
 from ibmq_async._core.websocket import (
     WebSocketClosed,
     authentication_request,
@@ -93,10 +95,12 @@ def _send(
     *,
     body: Any = None,
     params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
     reply: bool = True,
 ) -> Any:
     """Send one request of ``endpoint``; return its decoded JSON reply (``None`` when
-    ``reply`` is false), or raise the endpoint family's typed error."""
+    ``reply`` is false), or raise the endpoint family's typed error. ``headers`` are sent
+    with it (on every try)."""
     content = json.dumps(body).encode() if body is not None else None
     for fresh_login in (False, True):
         try:
@@ -105,6 +109,7 @@ def _send(
                 url,
                 content=content,
                 params=params,
+                headers=headers,
                 authenticated=endpoint.authenticated,
                 storage=endpoint.storage,
                 idempotent=endpoint.idempotent,
@@ -236,11 +241,20 @@ class ProjectApi:
         )
         return replies.parse_list(BackendReservation, payload, BACKEND_RESERVATIONS.family, context)
 
-    def job_create(self, request: JobCreateRequest) -> JobCreated:
-        """``POST {hgp}/Jobs``: create a job and get its upload URL (not idempotent)."""
+    def job_create(self, request: JobCreateRequest, *, keys_honoured: bool = False) -> JobCreated:
+        """``POST {hgp}/Jobs``: create a job and get its upload URL.
+
+        The request's run token goes out as the ``Idempotency-Key`` header. Not idempotent,
+        unless ``keys_honoured`` (the server advertised that it honours the header): then
+        every failure the retry policy retries is sent again, under the same key.
+        """
         context = JOB_CREATE.context
+        endpoint = dataclasses.replace(JOB_CREATE, idempotent=True) if keys_honoured else JOB_CREATE
+        url = self._paths.jobs
+        key = run_token(request.tags)
+        headers = {IDEMPOTENCY_KEY_HEADER: key} if key is not None else None
         payload = _send(
-            self._session, JOB_CREATE, self._paths.jobs, context, body=request.to_wire()
+            self._session, endpoint, url, context, body=request.to_wire(), headers=headers
         )
         return replies.parse(JobCreated, payload, JOB_CREATE.family, context)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Mapping
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -118,6 +119,7 @@ class Session:
         *,
         content: bytes | None = None,
         params: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         authenticated: bool = True,
         storage: bool = False,
         idempotent: bool = True,
@@ -126,7 +128,8 @@ class Session:
 
         ``idempotent=False`` retries only failures that provably happened before the request
         reached the server. The body is read up to the session's ``limits`` (``storage``
-        for object storage, ``api`` otherwise); redirects are never followed.
+        for object storage, ``api`` otherwise); redirects are never followed. ``headers`` go
+        with the request (the session's own access token and content type win).
 
         Raises:
             ReplyRefused: a redirect, or a reply over its size limit (see ``_core.errors``).
@@ -135,17 +138,17 @@ class Session:
         policy = effective_policy(self.retry)
         if not idempotent:
             policy = dataclasses.replace(policy, idempotent=False)
-        headers: dict[str, str] = {}
+        sent: dict[str, str] = dict(headers or {})
         if authenticated and self._access_token is not None:
-            headers["X-Access-Token"] = self._access_token
+            sent["X-Access-Token"] = self._access_token
         if content is not None:
-            headers["Content-Type"] = "application/json"
+            sent["Content-Type"] = "application/json"
         request = self.client.build_request(
             method,
             url,
             content=content,
             params=params,
-            headers=headers,
+            headers=sent,
             timeout=self.timeouts.for_storage() if storage else self.timeouts.for_api(),
         )
 

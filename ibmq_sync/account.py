@@ -41,6 +41,7 @@ from ibmq_async._core.exceptions import (
     IBMQProviderError,
 )
 from ibmq_async._core.retry import RetryPolicy
+from ibmq_async._core.submission import honours_idempotency_keys
 
 from ._compat import start_local_service
 from ._rest import AccountApi, ProjectApi
@@ -274,7 +275,7 @@ class IBMQFactory:
         shown = redact_url(url)
         try:
             try:
-                auth.version()
+                version = auth.version()
             except IBMQAccountApiError as exc:
                 if _unreachable(exc) or exc.status_code >= 500:
                     raise
@@ -299,7 +300,7 @@ class IBMQFactory:
             providers = []
             for hgp in ordered_projects(hubs):
                 api = ProjectApi(session, ProjectPaths(user.urls.http, hgp), user.urls.ws)
-                provider = AccountProvider(api)
+                provider = AccountProvider(api, idempotency_keys=honours_idempotency_keys(version))
                 provider._discover()
                 providers.append(provider)
         except IBMQApiError as exc:

@@ -36,8 +36,11 @@ class AccountProvider:
     ``get_backend()`` filter that list without a request.
     """
 
-    def __init__(self, api: ProjectApi) -> None:
+    def __init__(self, api: ProjectApi, *, idempotency_keys: bool = False) -> None:
         self._api = api
+        self._idempotency_keys = idempotency_keys
+        """Whether the server advertised at login that it honours ``Idempotency-Key`` on job
+        creation (see ``_core/submission.py``): its backends then resend a lost creation."""
         self._backends: dict[str, IBMQBackend] = {}
         self._backends_retired: dict[str, IBMQBackend] = {}
         self._slot_gates: dict[str, SlotGate] = {}

@@ -6,6 +6,11 @@ retry policy does that). After a failure that may have happened after the server
 the job (no reply, or a gateway status), the client looks the token up before it creates again:
 a job found there was created but never got its Qobj, so it is cancelled, and a new one is
 created under a new token. No job is ever left half-created, and none is created twice.
+
+The token also goes out as an ``Idempotency-Key`` header, which a real server ignores. A server
+whose ``GET {auth}/version`` lists the ``"idempotency-keys"`` capability (the local service)
+answers a repeat of a creation under the same key with the job the first one made: against
+it, an ambiguous creation is simply sent again, and no job is made twice or cancelled.
 """
 
 from __future__ import annotations
@@ -20,6 +25,16 @@ from .statuses import ApiJobStatus
 RUN_TOKEN_PREFIX = "ibmq_async_run_"
 """Tags that start with this are run tokens: internal, hidden from ``job.tags()``."""
 
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+"""The header that carries the run token on ``POST {hgp}/Jobs``."""
+
+CAPABILITIES = "capabilities"
+"""The key of the ``GET {auth}/version`` reply listing a server's extensions (a list of
+names); absent from IBM Quantum's reply."""
+
+IDEMPOTENCY_KEYS = "idempotency-keys"
+"""The capability of a server that honours :data:`IDEMPOTENCY_KEY_HEADER` on job creation."""
+
 AMBIGUOUS_STATUSES = RETRY_STATUSES | {-1}
 """Failures after which the server may have created the job: no reply (``-1``), a gateway that
 may have passed the request on, or a server error that may have come after the commit. The
@@ -29,6 +44,17 @@ token lookup settles each of them, so treating a clean failure as ambiguous cost
 def new_run_token() -> str:
     """A fresh token for one logical ``run()``."""
     return f"{RUN_TOKEN_PREFIX}{uuid.uuid4().hex}"
+
+
+def honours_idempotency_keys(version: dict[str, Any]) -> bool:
+    """Whether a server's ``GET {auth}/version`` reply advertises :data:`IDEMPOTENCY_KEYS`."""
+    capabilities = version.get(CAPABILITIES)
+    return isinstance(capabilities, list) and IDEMPOTENCY_KEYS in capabilities
+
+
+def run_token(tags: list[str] | None) -> str | None:
+    """The run token among a create request's ``tags`` (``None`` if it has none)."""
+    return next(iter(internal_tags(tags or [])), None)
 
 
 def is_internal_tag(tag: str) -> bool:

@@ -21,7 +21,8 @@ _DESCRIPTIONS = {
     403: "Not a member of the project, a job only shared with the caller, or a bad or "
     "expired presigned URL.",
     404: "No such project, backend or job (or not visible to the caller).",
-    409: "The job's data was already submitted.",
+    409: "The job's data was already submitted, or an Idempotency-Key was reused for "
+    "another job request.",
     413: "Request body (or upload) larger than the service accepts.",
 }
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ibmq_async._core.dates import format_iso, utc_now
+from ibmq_async._core.submission import CAPABILITIES, IDEMPOTENCY_KEYS
 
 from .._state import api_base_url, server_base_url
 from ..errors import ApiError, ApiErrorCode
@@ -29,9 +30,20 @@ class LoginRequest(BaseModel):
 
 
 @router.get("/version")
-async def version() -> dict[str, Any]:
-    """Identify this server as a (new) IBM Quantum authentication API."""
-    return {"new_api": True, "api-auth": API_VERSION, "api-local": API_VERSION}
+async def version(state: StateDep) -> dict[str, Any]:
+    """Identify this server as a (new) IBM Quantum authentication API.
+
+    ``capabilities`` lists what this service offers beyond the protocol:
+    ``"idempotency-keys"`` when job creation honours an ``Idempotency-Key`` header (the
+    ``idempotency_keys`` setting). Clients that do not know the key ignore it.
+    """
+    capabilities = [IDEMPOTENCY_KEYS] if state.settings.idempotency_keys else []
+    return {
+        "new_api": True,
+        "api-auth": API_VERSION,
+        "api-local": API_VERSION,
+        CAPABILITIES: capabilities,
+    }
 
 
 @router.post("/users/loginWithToken", responses=errors(400, 401))

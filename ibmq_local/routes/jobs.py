@@ -7,6 +7,7 @@ and changes only their own jobs of that project: see :mod:`ibmq_local._sharing`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Annotated, Any
 
@@ -27,12 +28,12 @@ from .._listing import select_jobs
 from .._loopback import LoopbackFilter
 from .._sharing import check_share_level, visible
 from .._state import ServiceState, server_base_url
-from .._store import QOBJ, RESULT
+from .._store import QOBJ, RESULT, KeyClaim, KeyTaken
 from .._uploads import FileJobStore, UploadCheck, inspect_qobj, pulse_refusal
 from ..errors import ApiError, ApiErrorCode, invalid_request, job_not_found
 from ._deps import HGP_PREFIX, JobIdParam, ProjectScope, ScopeDep, StateDep
 from ._filters import listing_filter
-from ._responses import IN_PROJECT
+from ._responses import IN_PROJECT, errors
 
 router = APIRouter(prefix=HGP_PREFIX + "/Jobs", tags=["jobs"], responses=IN_PROJECT)
 
@@ -119,19 +120,68 @@ async def list_jobs(scope: ScopeDep, state: StateDep, filter_: FilterParam = Non
     return await _list(state, scope, filter_)
 
 
-@router.post("")
+MAX_IDEMPOTENCY_KEY = 255
+"""The longest ``Idempotency-Key`` accepted (a run token is 47 characters)."""
+
+
+@router.post("", responses=errors(409))
 async def create_job(
     body: JobCreateRequest,
     request: Request,
     scope: ScopeDep,
     state: StateDep,
     x_qx_client_application: Annotated[str | None, Header(alias="X-Qx-Client-Application")] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> dict[str, Any]:
     """Create a job in ``CREATING`` and hand out its presigned Qobj upload URL.
 
     ``shareLevel`` (optional) must be ``global``, ``hub``, ``group``, ``project`` or
     ``none``; a backend the project may not use is answered as an unknown one.
+
+    ``Idempotency-Key`` (optional; 1 to 255 printable ASCII characters, no spaces, else 400)
+    creates the job once per user and key, for ``idempotency_key_ttl_seconds`` (24 h). A
+    repeat with the same key, project and body gets the same job: with a fresh upload URL
+    while it is ``CREATING``, else its current document (without ``objectStorageInfo``). A
+    repeat with another project or body is refused with 409. With the ``idempotency_keys``
+    setting off the header is ignored.
     """
+    if idempotency_key is None or not state.settings.idempotency_keys:
+        return await _create(body, request, scope, state, x_qx_client_application)
+    claim = KeyClaim(
+        user_id=scope.user.id,
+        key=_checked_key(idempotency_key),
+        fingerprint=_fingerprint(scope, body),
+        ttl_seconds=state.settings.idempotency_key_ttl_seconds,
+    )
+    replay = await _replay(request, state, claim)
+    if replay is not None:
+        return replay
+    try:
+        with state.store.claiming(claim):
+            return await _create(body, request, scope, state, x_qx_client_application)
+    except KeyTaken:
+        pass  # a concurrent request with the same key created the job first
+    except ApiError as exc:
+        # The job limit may be full of the very job a concurrent request created.
+        if exc.code != ApiErrorCode.JOB_LIMIT_REACHED:
+            raise
+        if (replay := await _replay(request, state, claim)) is None:
+            raise
+        return replay
+    replay = await _replay(request, state, claim)
+    if replay is None:  # pragma: no cover - the key was taken a moment ago
+        raise ApiError(ApiErrorCode.INTERNAL_ERROR, "The Idempotency-Key vanished; retry.")
+    return replay
+
+
+async def _create(
+    body: JobCreateRequest,
+    request: Request,
+    scope: ProjectScope,
+    state: ServiceState,
+    client_application: str | None,
+) -> dict[str, Any]:
+    """Create the job of ``body`` (one creation, no key involved)."""
     share_level = check_share_level(body.share_level)
     catalog = await state.loaded_catalog()
     backend = body.backend.name
@@ -142,15 +192,61 @@ async def create_job(
         scope.key,
         body,
         max_jobs=scope.membership.job_limit(backend),
-        client=client_info(x_qx_client_application),
+        client=client_info(client_application),
     )
     if share_level is not None and record.doc.share_level != share_level:
         # Nobody else knows the job's id yet: nothing can race this write.
         await state.store.set_share_level(record.id, share_level)
         record.doc.share_level = share_level
+    return _created(request, state, record)
+
+
+def _created(request: Request, state: ServiceState, record: JobRecord) -> dict[str, Any]:
+    """The reply of a creation: the job's document and a fresh presigned upload URL."""
     upload_url = storage_url(request, state, "PUT", record.id, QOBJ)
     created = JobCreated(id=record.id, object_storage_info=UploadInfo(upload_url=upload_url))
     return {**dump_document(record.doc), **_wire(created)}
+
+
+def _checked_key(key: str) -> str:
+    """``key`` if it is a bounded printable token; else the 400 (the key is not echoed)."""
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY or not all("!" <= c <= "~" for c in key):
+        raise invalid_request(
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters "
+            "without spaces."
+        )
+    return key
+
+
+def _fingerprint(scope: ProjectScope, body: JobCreateRequest) -> str:
+    """Identifies a creation request: its project and its body, whatever the JSON layout."""
+    wire = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    text = json.dumps([list(scope.key[1:]), wire], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def _replay(request: Request, state: ServiceState, claim: KeyClaim) -> dict[str, Any] | None:
+    """The reply to a repeat of the creation that ``claim``'s key made, if it made one.
+
+    Raises:
+        ApiError: 409 when the key was sent with another project or body.
+    """
+    keyed = await state.store.keyed_job(claim.user_id, claim.key, ttl_seconds=claim.ttl_seconds)
+    if keyed is None:
+        return None
+    if keyed.fingerprint != claim.fingerprint:
+        raise ApiError(
+            ApiErrorCode.INVALID_REQUEST,
+            "This Idempotency-Key was used for another job request (another project or body); "
+            "use a new key for a new job.",
+            status=409,
+        )
+    record = await state.store.get(keyed.job_id)
+    if record is None:  # pragma: no cover - jobs are never deleted
+        raise job_not_found(keyed.job_id)
+    if record.status == ApiJobStatus.CREATING:
+        return _created(request, state, record)
+    return _document(state, record)
 
 
 @router.get("/{job_id}/v/1")
