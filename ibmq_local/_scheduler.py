@@ -276,13 +276,14 @@ class JobScheduler:
         return updated
 
     async def expire_stale_uploads(self) -> None:
-        """Fail jobs whose Qobj never arrived before their upload URL expired."""
+        """Fail jobs whose Qobj never arrived before their upload URL expired, and remove
+        any Qobj that was uploaded but never declared."""
         ttl = timedelta(seconds=self._settings.url_ttl_seconds)
         cutoff = utc_now() - ttl - min(ttl, _UPLOAD_GRACE)
         for record in await self._store.unfinished(ApiJobStatus.CREATING):
             created = parse_iso(record.created_at)
             if created is not None and created < cutoff:
-                await self.transition(
+                expired = await self.transition(
                     record.id,
                     ApiJobStatus.ERROR_CREATING_JOB,
                     expect={ApiJobStatus.CREATING},
@@ -291,6 +292,9 @@ class JobScheduler:
                         "The job data was not uploaded before the upload URL expired",
                     ),
                 )
+                if expired is not None:
+                    # Uploaded but never declared (no jobDataUploaded): the Qobj goes too.
+                    await self._store.discard_upload(record.id)
 
     # -- queue information ----------------------------------------------------------------
 

@@ -350,6 +350,11 @@ class FileJobStore(JobStore):
             return True
         return await super().has_payload(job_id, kind)
 
+    async def discard_upload(self, job_id: str) -> None:
+        """Remove the Qobj file of a job that will never run (and any older SQLite copy)."""
+        self.uploads.remove(job_id)
+        await super().discard_upload(job_id)
+
 
 async def open_job_store(database_path: Path, data_dir: Path) -> FileJobStore:
     """Open the job store of ``database_path``, with its uploads under ``data_dir``."""

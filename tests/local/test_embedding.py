@@ -119,3 +119,23 @@ def test_a_data_dir_serves_one_service_at_a_time(tmp_path: Path) -> None:
         assert not second.running
     with LocalService(tmp_path) as third:  # free again once the first one stopped
         assert third.running
+
+
+def test_starting_the_service_leaves_the_hosts_uvicorn_log_levels_alone(tmp_path: Path) -> None:
+    # An app served by uvicorn that embeds the service keeps its own startup lines: before,
+    # uvicorn.Config set these process-wide loggers to WARNING.
+    import logging
+
+    from ibmq_local.service import UVICORN_LOGGERS
+
+    loggers = [logging.getLogger(name) for name in UVICORN_LOGGERS]
+    before = [logger.level for logger in loggers]
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.INFO)
+        with LocalService(tmp_path) as service:
+            assert httpx.get(f"{service.auth_url}/version").status_code == 200
+            assert [logger.level for logger in loggers] == [logging.INFO] * len(loggers)
+    finally:
+        for logger, level in zip(loggers, before, strict=True):
+            logger.setLevel(level)
