@@ -7,8 +7,10 @@ nowhere else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -102,34 +104,49 @@ class StateLock:
 
 
 class Signal:
-    """Wakes the callers waiting for a change of shared state.
+    """Wakes the callers waiting for a change of shared state, longest-waiting first.
 
     Read :attr:`generation` while looking at the state, then ``wait(generation, timeout)``:
-    it returns at once if a change was signalled since, else at the next change or after
-    ``timeout`` seconds, whichever comes first.
+    it returns at once if a change was signalled since, else when :meth:`notify` wakes this
+    caller or after ``timeout`` seconds, whichever comes first. :meth:`notify` may wake only
+    as many callers as can make progress, so that hundreds of waiters are not all woken (and
+    put to sleep again) by every change.
     """
 
     def __init__(self) -> None:
         self._generation = 0
-        self._event = anyio.Event()
+        self._waiters: deque[anyio.Event] = deque()
 
     @property
     def generation(self) -> int:
         """How many changes were signalled so far."""
         return self._generation
 
-    def notify(self) -> None:
-        """Signal a change: wake every waiter."""
+    def notify(self, count: int | None = None) -> None:
+        """Signal a change: wake the ``count`` longest-waiting callers (all when ``None``)."""
         self._generation += 1
-        self._event.set()
-        self._event = anyio.Event()
+        wake = len(self._waiters) if count is None else count
+        while wake > 0 and self._waiters:
+            self._waiters.popleft().set()
+            wake -= 1
 
     async def wait(self, generation: int, timeout: float) -> None:
         """Wait for a change after ``generation``, at most ``timeout`` seconds."""
         if self._generation != generation:
             return
-        with anyio.move_on_after(timeout):
-            await self._event.wait()
+        event = anyio.Event()
+        self._waiters.append(event)
+        completed = False
+        try:
+            with anyio.move_on_after(timeout):
+                await event.wait()
+            completed = True
+        finally:
+            if not event.is_set():
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(event)
+            elif not completed:
+                self.notify(1)  # woken, then cancelled: pass the wake-up on
 
 
 def shielded() -> anyio.CancelScope:

@@ -128,8 +128,11 @@ class Signal:
         """How many changes were signalled so far."""
         return self._generation
 
-    def notify(self) -> None:
-        """Signal a change: wake every waiter."""
+    def notify(self, count: int | None = None) -> None:
+        """Signal a change: wake the waiters (``count`` is a hint the async twin uses to wake
+        only as many as can make progress; threads are few, and each looks at the
+        generation, so all are woken here)."""
+        del count
         with self._changed:
             self._generation += 1
             self._changed.notify_all()
