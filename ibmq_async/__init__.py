@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .backend import AsyncIBMQBackend, AsyncIBMQRetiredBackend, AsyncIBMQSimulator
     from .job import AsyncIBMQJob
     from .managed import AsyncIBMQJobManager, AsyncManagedJob, AsyncManagedJobSet
+    from .monitor import job_monitor as job_monitor
+    from .monitor import job_set_monitor as job_set_monitor
     from .provider import AsyncAccountProvider, AsyncBackendNamespace, least_busy
 
 _LAZY = {
@@ -55,6 +57,8 @@ _LAZY = {
     "ProgressEvent": "ibmq_async._core.progress_events",
     "RetryPolicy": "ibmq_async._core.retry",
     "Timeouts": "ibmq_async._core.defaults",
+    "job_monitor": "ibmq_async.monitor",
+    "job_set_monitor": "ibmq_async.monitor",
     "least_busy": "ibmq_async.provider",
     "retry_policy": "ibmq_async._core.retry",
 }
@@ -79,6 +83,8 @@ __all__ = [
     "ProgressEvent",
     "RetryPolicy",
     "Timeouts",
+    "job_monitor",
+    "job_set_monitor",
     "least_busy",
     "models",
     "retry_policy",

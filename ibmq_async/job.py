@@ -23,6 +23,7 @@ from ._core.exceptions import (
     IBMQJobInvalidStateError,
     IBMQJobTimeoutError,
 )
+from ._core.html_reprs import job_html
 from ._core.jobs import failed_experiments, failure_summary, new_tags, poll_schedule
 from ._core.models import (
     ApiJobStatus,
@@ -442,6 +443,17 @@ class AsyncIBMQJob:
         if cancelled:
             await self.refresh()
         return cancelled
+
+    def _repr_html_(self) -> str:
+        """A summary for Jupyter: the job as last seen (no request)."""
+        return job_html(
+            type(self).__name__,
+            self._document,
+            api_status=self._status,
+            backend=self._backend.name(),
+            tags=self.tags(),
+            queue_info=self._queue_info,
+        )
 
 
 class _Watch:

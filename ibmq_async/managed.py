@@ -32,6 +32,7 @@ from ._core.exceptions import (
     IBMQJobManagerUnknownJobSet,
     IBMQJobTimeoutError,
 )
+from ._core.html_reprs import job_set_html
 from ._core.jobs import new_tags
 from ._core.jobsets import (
     Layout,
@@ -44,7 +45,7 @@ from ._core.jobsets import (
 from ._core.managed_results import Experiment, ManagedResults
 from ._core.models import JobCreateRequest
 from ._core.run_options import check_tags
-from ._core.statuses import ApiJobStatus
+from ._core.statuses import ApiJobStatus, to_job_status
 from ._core.submission import never_got_its_qobj
 from .backend import AsyncIBMQBackend
 from .job import AsyncIBMQJob
@@ -515,6 +516,21 @@ class AsyncManagedJobSet:
         prepared = self._prepare(circuits, self._backend, layout, self._tags, run_config)
         meter = Progress(layout.jobs, self._name, show=progress, callback=callback)
         await self._submit_all(self._backend, prepared, meter)
+
+    def _repr_html_(self) -> str:
+        """A summary for Jupyter: the set's jobs by the status last seen (no request)."""
+        return job_set_html(
+            type(self).__name__,
+            self._id,
+            self._name,
+            backend=self._backend.name() if self._backend is not None else None,
+            tags=self._tags,
+            statuses=[
+                to_job_status(m.job.api_status()) if m.job is not None else None
+                for m in self._managed
+            ],
+            has_results=self._results is not None,
+        )
 
 
 async def _usable(candidates: list[AsyncIBMQJob]) -> AsyncIBMQJob | None:

@@ -17,6 +17,7 @@ from ._core.backend_filters import (
 )
 from ._core.endpoints import HubGroupProject
 from ._core.exceptions import IBMQBackendNotFoundError, IBMQBackendValueError
+from ._core.html_reprs import provider_html
 from ._core.job_filters import PAGE_SIZE, check_job_id, jobs_where
 from ._core.models import JobDocument
 from ._listing import walk_jobs
@@ -310,6 +311,12 @@ class AsyncAccountProvider:
             backend = AsyncIBMQRetiredBackend.named(name, self._api, self)
             self._backends_retired[name] = backend
         return backend
+
+    def _repr_html_(self) -> str:
+        """A summary for Jupyter, from what the provider holds (no request)."""
+        return provider_html(
+            type(self).__name__, self.hub, self.group, self.project, len(self._backends)
+        )
 
 
 class AsyncBackendNamespace:

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from .backend import IBMQBackend, IBMQRetiredBackend, IBMQSimulator
     from .job import IBMQJob
     from .managed import IBMQJobManager, ManagedJob, ManagedJobSet
+    from .monitor import job_monitor as job_monitor
+    from .monitor import job_set_monitor as job_set_monitor
     from .provider import AccountProvider, BackendNamespace, least_busy
 
 _LAZY = {
@@ -58,6 +60,8 @@ _LAZY = {
     "ProgressEvent": "ibmq_async._core.progress_events",
     "RetryPolicy": "ibmq_async._core.retry",
     "Timeouts": "ibmq_async._core.defaults",
+    "job_monitor": "ibmq_sync.monitor",
+    "job_set_monitor": "ibmq_sync.monitor",
     "least_busy": "ibmq_sync.provider",
     "retry_policy": "ibmq_async._core.retry",
 }
@@ -82,6 +86,8 @@ __all__ = [
     "ProgressEvent",
     "RetryPolicy",
     "Timeouts",
+    "job_monitor",
+    "job_set_monitor",
     "least_busy",
     "models",
     "retry_policy",

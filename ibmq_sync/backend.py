@@ -22,6 +22,7 @@ from ibmq_async._core.exceptions import (
     IBMQBackendValueError,
 )
 from ibmq_async._core.filters import check_properties_arguments, check_refresh
+from ibmq_async._core.html_reprs import backend_html
 from ibmq_async._core.job_filters import ACTIVE_STATUSES, PAGE_SIZE, check_job_id, jobs_where
 from ibmq_async._core.models import (
     BackendConfiguration,
@@ -763,6 +764,22 @@ class IBMQBackend(BackendBase):
             self._api.job_cancel(job_id)
         except IBMQApiError as exc:
             logger.warning("Could not cancel the half-submitted job %s: %s", job_id, exc)
+
+    def _repr_html_(self) -> str:
+        """A summary for Jupyter, from what the backend holds (no request): the status shows
+        only when known without one (a retired backend), the job limit once reported."""
+        gate = self._gates().get(self.name())
+        book = gate.book if gate is not None else None
+        maximum = book.maximum if book is not None else None
+        return backend_html(
+            type(self).__name__,
+            self._configuration,
+            provider=str(self._api.hgp),
+            retired=isinstance(self, IBMQRetiredBackend),
+            properties=self._properties,
+            job_limit=maximum,
+            unfinished_jobs=book.running if book is not None and maximum is not None else None,
+        )
 
 
 class IBMQSimulator(IBMQBackend):

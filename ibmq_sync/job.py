@@ -24,6 +24,7 @@ from ibmq_async._core.exceptions import (
     IBMQJobInvalidStateError,
     IBMQJobTimeoutError,
 )
+from ibmq_async._core.html_reprs import job_html
 from ibmq_async._core.jobs import failed_experiments, failure_summary, new_tags, poll_schedule
 from ibmq_async._core.models import (
     ApiJobStatus,
@@ -445,6 +446,17 @@ class IBMQJob:
         if cancelled:
             self.refresh()
         return cancelled
+
+    def _repr_html_(self) -> str:
+        """A summary for Jupyter: the job as last seen (no request)."""
+        return job_html(
+            type(self).__name__,
+            self._document,
+            api_status=self._status,
+            backend=self._backend.name(),
+            tags=self.tags(),
+            queue_info=self._queue_info,
+        )
 
 
 class _Watch:

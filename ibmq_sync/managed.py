@@ -33,6 +33,7 @@ from ibmq_async._core.exceptions import (
     IBMQJobManagerUnknownJobSet,
     IBMQJobTimeoutError,
 )
+from ibmq_async._core.html_reprs import job_set_html
 from ibmq_async._core.jobs import new_tags
 from ibmq_async._core.jobsets import (
     Layout,
@@ -45,7 +46,7 @@ from ibmq_async._core.jobsets import (
 from ibmq_async._core.managed_results import Experiment, ManagedResults
 from ibmq_async._core.models import JobCreateRequest
 from ibmq_async._core.run_options import check_tags
-from ibmq_async._core.statuses import ApiJobStatus
+from ibmq_async._core.statuses import ApiJobStatus, to_job_status
 from ibmq_async._core.submission import never_got_its_qobj
 
 from ._compat import Limiter, TaskGroup, monotonic
@@ -514,6 +515,21 @@ class ManagedJobSet:
         prepared = self._prepare(circuits, self._backend, layout, self._tags, run_config)
         meter = Progress(layout.jobs, self._name, show=progress, callback=callback)
         self._submit_all(self._backend, prepared, meter)
+
+    def _repr_html_(self) -> str:
+        """A summary for Jupyter: the set's jobs by the status last seen (no request)."""
+        return job_set_html(
+            type(self).__name__,
+            self._id,
+            self._name,
+            backend=self._backend.name() if self._backend is not None else None,
+            tags=self._tags,
+            statuses=[
+                to_job_status(m.job.api_status()) if m.job is not None else None
+                for m in self._managed
+            ],
+            has_results=self._results is not None,
+        )
 
 
 def _usable(candidates: list[IBMQJob]) -> IBMQJob | None:

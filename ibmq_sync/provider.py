@@ -19,6 +19,7 @@ from ibmq_async._core.backend_filters import (
 )
 from ibmq_async._core.endpoints import HubGroupProject
 from ibmq_async._core.exceptions import IBMQBackendNotFoundError, IBMQBackendValueError
+from ibmq_async._core.html_reprs import provider_html
 from ibmq_async._core.job_filters import PAGE_SIZE, check_job_id, jobs_where
 from ibmq_async._core.models import JobDocument
 
@@ -276,6 +277,12 @@ class AccountProvider:
             backend = IBMQRetiredBackend.named(name, self._api, self)
             self._backends_retired[name] = backend
         return backend
+
+    def _repr_html_(self) -> str:
+        """A summary for Jupyter, from what the provider holds (no request)."""
+        return provider_html(
+            type(self).__name__, self.hub, self.group, self.project, len(self._backends)
+        )
 
 
 class BackendNamespace:

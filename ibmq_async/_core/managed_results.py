@@ -8,6 +8,7 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.result import Result
 
 from .exceptions import IBMQJobManagerJobNotFound, IBMQManagedResultDataNotAvailable
+from .html_reprs import managed_results_html
 from .jobsets import Layout
 
 Experiment: TypeAlias = int | str | QuantumCircuit
@@ -33,6 +34,18 @@ class ManagedResults:
         return (
             f"<{type(self).__name__} {self._layout.experiments} experiments, "
             f"{done}/{len(self._results)} jobs with results, success={self.success}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A summary for Jupyter, from what is held (never a request)."""
+        done = sum(r is not None for r in self._results)
+        return managed_results_html(
+            type(self).__name__,
+            self.backend_name,
+            self._layout.experiments,
+            len(self._results),
+            done,
+            self.success,
         )
 
     def results(self) -> list[Result | None]:
