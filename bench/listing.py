@@ -121,9 +121,11 @@ class Meter:
         return Sample(seconds, jobs, pages, cpu, peak)
 
 
-async def raw_walk(service: Service, trace: bool = False) -> Sample:
+async def raw_walk(service: Service, trace: bool = False, keep: bool = False) -> Sample:
     """The floor: log in, then page through the backend's jobs with keyset filters. Only the
-    paging is timed (and with ``trace``, traced)."""
+    paging is timed (and with ``trace``, traced). With ``keep``, every document is kept in a
+    list to the end, as ``jobs(limit=None)`` keeps every job: the floor of a whole listing
+    (holding 10,000 objects costs the garbage collector, whoever holds them)."""
     async with httpx.AsyncClient(timeout=60.0) as client:
         login = await client.post(
             service.auth_url.rstrip("/") + "/users/loginWithToken",
@@ -147,6 +149,7 @@ async def raw_walk(service: Service, trace: bool = False) -> Sample:
         meter = Meter(service, trace)
         where: dict[str, Any] = {"backend.name": BACKEND}
         seen = pages = 0
+        kept: list[dict[str, Any]] = []
         while True:
             page_filter = {"order": "creationDate DESC", "limit": PAGE, "where": where}
             reply = await client.get(
@@ -158,6 +161,8 @@ async def raw_walk(service: Service, trace: bool = False) -> Sample:
             if not documents:
                 break
             seen += len(documents)
+            if keep:
+                kept.extend(documents)
             last = documents[-1]["creationDate"]
             at_last = [d["id"] for d in documents if d["creationDate"] == last]
             if where.get("creationDate") == {"lte": last}:
@@ -284,6 +289,7 @@ class Contender:
 
 CONTENDERS = (
     Contender("raw", "raw httpx keyset paging"),
+    Contender("raw-keep", "raw httpx keyset paging, keeping every document"),
     Contender("async-iter", "ibmq_async iter_jobs()"),
     Contender("async-list", "ibmq_async jobs(limit=None)"),
     Contender("sync-iter", "ibmq_sync iter_jobs()"),
@@ -487,6 +493,7 @@ def measure_store(
         )
     runners: dict[str, Callable[[bool], Sample]] = {
         "raw": lambda trace: asyncio.run(raw_walk(service, trace)),
+        "raw-keep": lambda trace: asyncio.run(raw_walk(service, trace, keep=True)),
         "async-iter": lambda trace: asyncio.run(async_walk(service, "iter", trace)),
         "async-list": lambda trace: asyncio.run(async_walk(service, "list", trace)),
         "sync-iter": lambda trace: sync_walk(service, "iter", trace),

@@ -36,7 +36,7 @@ def test_overhead_contenders_complete_with_ratios() -> None:
 
 
 def test_listing_contenders_walk_every_job() -> None:
-    ours = ["raw", "async-iter", "async-list", "sync-iter", "sync-list"]
+    ours = ["raw", "raw-keep", "async-iter", "async-list", "sync-iter", "sync-list"]
     report = run_listing(30, repeat=1, contenders=[*ours, "legacy"], legacy=None)
     assert report.large.jobs == 30 and report.small.jobs == 3
     for key in ours:
