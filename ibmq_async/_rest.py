@@ -69,6 +69,7 @@ from ._core.models import (
 )
 from ._core.replies import JobsPage
 from ._core.retry import RetryPolicy, effective_policy
+from ._core.status_poll import parse_statuses, status_filter
 from ._core.statuses import FINAL_API_STATUSES
 from ._core.submission import IDEMPOTENCY_KEY_HEADER, run_token
 from ._core.websocket import (
@@ -79,6 +80,11 @@ from ._core.websocket import (
     status_url,
 )
 from ._session import AsyncSession
+
+JOB_STATUSES = dataclasses.replace(
+    JOBS, family=JOB_STATUS.family, context="Error checking the status of jobs"
+)
+"""The job listing as the shared status poll sends it (:meth:`AsyncProjectApi.job_statuses`)."""
 
 # The status websocket's client logs each frame at DEBUG, the access token's too.
 logging.getLogger("websockets.client").addFilter(HIDE_AUTHENTICATION_FRAMES)
@@ -278,6 +284,19 @@ class AsyncProjectApi:
             self._session, JOBS, self._paths.jobs_status_list, context, params=params
         )
         return replies.jobs_page(payload, JOBS.family, context)
+
+    async def job_statuses(self, job_ids: list[str]) -> dict[str, JobStatusResponse]:
+        """``GET {hgp}/Jobs/status/v/1?filter=``, filtered by id: the status (and, where the
+        listing gives it, the queue info) of each of ``job_ids`` the listing returns.
+
+        The shared status poll's request; its failures are job errors, as a status poll's.
+        """
+        context = JOB_STATUSES.context
+        params = {"filter": json.dumps(status_filter(job_ids))}
+        payload = await _send(
+            self._session, JOB_STATUSES, self._paths.jobs_status_list, context, params=params
+        )
+        return parse_statuses(payload, JOB_STATUSES.family, context)
 
     async def job_get(self, job_id: str, *, retrieving: bool = False) -> JobDocument:
         """``GET {job}/v/1``: the full job document.

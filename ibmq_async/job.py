@@ -11,7 +11,7 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.providers import JobStatus
 from qiskit.result import Result
 
-from ._acompat import monotonic, sleep
+from ._acompat import monotonic
 from ._core.defaults import POLL_WAIT
 from ._core.disassemble import QobjFormatError, qobj_to_circuits
 from ._core.exceptions import (
@@ -21,10 +21,9 @@ from ._core.exceptions import (
     IBMQJobApiProtocolError,
     IBMQJobFailureError,
     IBMQJobInvalidStateError,
-    IBMQJobTimeoutError,
 )
 from ._core.html_reprs import job_html
-from ._core.jobs import failed_experiments, failure_summary, new_tags, poll_schedule
+from ._core.jobs import failed_experiments, failure_summary, new_tags
 from ._core.models import (
     ApiJobStatus,
     BackendProperties,
@@ -38,6 +37,7 @@ from ._core.submission import internal_tags, is_ambiguous, user_tags
 from ._core.validate import check_flag, check_wait_arguments
 from ._core.websocket import WebSocketClosed
 from ._rest import AsyncProjectApi
+from ._status_poll import shared_poller
 
 if TYPE_CHECKING:
     from .backend import AsyncIBMQBackend
@@ -303,12 +303,16 @@ class AsyncIBMQJob:
         wait: float = POLL_WAIT,
         callback: StatusCallback | None = None,
     ) -> JobStatus:
-        """Wait until the job reaches a final state, polling its status.
+        """Wait until the job reaches a final state.
+
+        The job's status websocket is followed first; without it, the job joins the shared
+        status poll of its project: one request per interval looks at every job of the
+        project that waits (see ``_status_poll.py``).
 
         Args:
             timeout: seconds to wait at most; ``None`` waits forever.
-            wait: the longest interval between two polls, in seconds. Polls start fast and
-                back off towards it.
+            wait: the longest interval between two looks at the job's status, in seconds.
+                Looks start fast and back off towards it while nothing changes.
             callback: called with ``(job_id, status, job, queue_info)`` on each change.
 
         Returns:
@@ -335,27 +339,12 @@ class AsyncIBMQJob:
                 if not is_ambiguous(exc):
                     raise
                 logger.debug("Job %s: refresh failed (%s); polling", self.job_id(), exc)
-        intervals = poll_schedule(wait)
-        while True:
-            try:
-                status = await self.status()
-            except IBMQJobApiError as exc:
-                # A poll that failed after the session's retries is no answer: keep polling
-                # until the deadline, unless the failure is one that will not pass.
-                if not is_ambiguous(exc):
-                    raise
-                logger.debug("Job %s: a status poll failed (%s); polling on", self.job_id(), exc)
-            else:
-                watch.saw()
-                if self._status in FINAL_API_STATUSES:
-                    return status
-            interval = next(intervals)
-            if deadline is not None:
-                remaining = deadline - monotonic()
-                if remaining <= 0:
-                    raise IBMQJobTimeoutError(f"Timeout while waiting for job {self.job_id()}.")
-                interval = min(interval, remaining)
-            await sleep(interval)
+        if self._status not in FINAL_API_STATUSES:
+            # Without the websocket, the project's waiting jobs share one status poll.
+            await shared_poller(self._api).wait_for(self, deadline, wait, watch.saw)
+        else:
+            watch.saw()
+        return to_job_status(self._status)
 
     async def _download_result(self) -> dict[str, Any]:
         url = await self._api.job_result_url(self.job_id())

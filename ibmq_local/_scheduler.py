@@ -312,8 +312,23 @@ class JobScheduler:
         """
         if record.status != ApiJobStatus.QUEUED:
             return None
-        queue = self._queues.get(record.backend, deque())
-        position = next((i for i, (_, job) in enumerate(queue) if job == record.id), None)
+        return self._queue_info(record.backend, record.id)
+
+    def queued_info(self, job_ids: Iterable[str]) -> dict[str, QueueInfo]:
+        """The ``infoQueue`` of each of ``job_ids`` that waits in a queue (for listings)."""
+        wanted = set(job_ids)
+        found: dict[str, QueueInfo] = {}
+        for backend, queue in self._queues.items():
+            for _, job in queue:
+                if job in wanted:
+                    info = self._queue_info(backend, job)
+                    if info is not None:
+                        found[job] = info
+        return found
+
+    def _queue_info(self, backend: str, job_id: str) -> QueueInfo | None:
+        queue = self._queues.get(backend, deque())
+        position = next((i for i, (_, job) in enumerate(queue) if job == job_id), None)
         if position is None:
             return None
         info = QueueInfo(
@@ -323,7 +338,7 @@ class JobScheduler:
             group_priority=1.0,
             project_priority=1.0,
         )
-        slot = self._schedule().get(record.id)
+        slot = self._schedule().get(job_id)
         if slot is not None:
             now = utc_now()
             info.estimated_start_time = now + timedelta(seconds=slot.start)

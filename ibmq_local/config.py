@@ -21,6 +21,7 @@ The schema (every key optional)::
     fault_rate = 0.0                    # share of requests that fail on purpose (0 to 1)
     fault_seed = 42                     # seed of those failures (default: random)
     idempotency_keys = true             # honour Idempotency-Key on job creation
+    websocket = true                    # serve the job-status websocket (false: refuse it)
     idempotency_key_ttl_seconds = 86400 # how long such a key is remembered (24 h)
 
     [default_user]                      # the user of the data directory's ``token``
@@ -257,6 +258,8 @@ class ConfigFile(BaseModel):
     """Whether job creation honours an ``Idempotency-Key`` header (and ``/version`` says so)."""
     idempotency_key_ttl_seconds: int = Field(default=DEFAULT_IDEMPOTENCY_KEY_TTL, gt=0)
     """How long such a key is remembered."""
+    websocket: bool = True
+    """Whether the job-status websocket is served (``False``: every handshake is refused)."""
     default_user: DefaultUserConfig = Field(default_factory=DefaultUserConfig)
     users: list[UserConfig] = Field(default_factory=list)
     backends: dict[str, BackendSettings] = Field(default_factory=dict)
@@ -285,6 +288,9 @@ class Settings(BaseModel):
     creation under the same key gets the same job (see :mod:`ibmq_local.routes.jobs`)."""
     idempotency_key_ttl_seconds: int = Field(default=DEFAULT_IDEMPOTENCY_KEY_TTL, gt=0)
     """How long such a key is remembered."""
+    websocket: bool = True
+    """Whether the job-status websocket is served. ``False`` refuses every handshake (HTTP
+    503), as a network that does not pass websockets would: clients wait by polling."""
 
     @property
     def default_user(self) -> UserConfig:
@@ -334,6 +340,7 @@ def load_settings(
     fault_rate: float | None = None,
     fault_seed: int | None = None,
     idempotency_keys: bool | None = None,
+    websocket: bool | None = None,
 ) -> Settings:
     """Load the settings of the data directory ``data_dir``, creating it if needed.
 
@@ -349,6 +356,7 @@ def load_settings(
         fault_rate: the ``fault_rate`` to use instead of the configuration's.
         fault_seed: the ``fault_seed`` to use instead of the configuration's.
         idempotency_keys: the ``idempotency_keys`` to use instead of the configuration's.
+        websocket: the ``websocket`` to use instead of the configuration's.
 
     Raises:
         ConfigError: when the configuration is missing (``config_file`` given), malformed
@@ -384,6 +392,7 @@ def load_settings(
         fault_seed=config.fault_seed if fault_seed is None else fault_seed,
         idempotency_keys=config.idempotency_keys if idempotency_keys is None else idempotency_keys,
         idempotency_key_ttl_seconds=config.idempotency_key_ttl_seconds,
+        websocket=config.websocket if websocket is None else websocket,
         backends={
             name: _with_resolved_files(backend, directory)
             for name, backend in config.backends.items()

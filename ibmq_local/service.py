@@ -210,6 +210,8 @@ class LocalService:
             ``fault_seed``, else a random one (see :attr:`faults`).
         idempotency_keys: whether job creation honours an ``Idempotency-Key`` header; by
             default the configuration's ``idempotency_keys`` (on).
+        websocket: whether the job-status websocket is served (``False`` refuses every
+            handshake, so clients poll); by default the configuration's ``websocket`` (on).
     """
 
     def __init__(
@@ -223,6 +225,7 @@ class LocalService:
         fault_rate: float | None = None,
         fault_seed: int | None = None,
         idempotency_keys: bool | None = None,
+        websocket: bool | None = None,
     ) -> None:
         self._data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self._host = host
@@ -232,6 +235,7 @@ class LocalService:
         self._fault_rate = fault_rate
         self._fault_seed = fault_seed
         self._idempotency_keys = idempotency_keys
+        self._websocket = websocket
         self._fault_plan: FaultPlan | None = None
         self._lock = threading.RLock()
         self._settings: Settings | None = None
@@ -367,6 +371,7 @@ class LocalService:
             fault_rate=self._fault_rate,
             fault_seed=self._fault_seed,
             idempotency_keys=self._idempotency_keys,
+            websocket=self._websocket,
         )
 
     def _hold_or_attach(self) -> DataDirLock | None:

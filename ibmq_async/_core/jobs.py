@@ -1,23 +1,14 @@
-"""Job rules without I/O: the status poll schedule and the failure report."""
+"""Job rules without I/O: the job-set tag prefix and the failure report (the status poll's
+schedule is in ``status_poll``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from .defaults import FIRST_POLL, POLL_GROWTH
 from .exceptions import IBMQJobInvalidStateError
 
 JOB_SET_TAG_PREFIX = "ibmq_jobset_"
 """Tags of this prefix tie a job to its job set: updates never drop them."""
-
-
-def poll_schedule(wait: float) -> Iterator[float]:
-    """Seconds between status polls: fast at first, growing towards ``wait``."""
-    interval = min(FIRST_POLL, wait)
-    while True:
-        yield interval
-        interval = min(interval * POLL_GROWTH, wait)
 
 
 def failed_experiments(result: dict[str, Any]) -> str | None:

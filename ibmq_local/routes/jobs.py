@@ -99,7 +99,29 @@ async def _list(state: ServiceState, scope: ProjectScope, raw_filter: str | None
     if not flt.order:
         flt = LoopbackFilter(flt.where, [("creationDate", True)], flt.limit, flt.skip, flt.fields)
     listing = await select_jobs(state.store, scope.key, flt)
+    _add_queue_info(state, listing.documents, flt.fields)
     return _json(await asyncio.to_thread(lambda: json.dumps(listing.documents).encode()))
+
+
+def _add_queue_info(
+    state: ServiceState, documents: list[dict[str, Any]], fields: dict[str, bool] | None
+) -> None:
+    """Give each listed job that waits in a queue its ``infoQueue``, as the job's own
+    document has it (unless a ``fields`` projection leaves it out)."""
+    if fields is not None:
+        included = [name for name, keep in fields.items() if keep]
+        if (included and "infoQueue" not in included) or fields.get("infoQueue") is False:
+            return
+    ids = [
+        doc["id"] for doc in documents if doc.get("status", "QUEUED") == "QUEUED" and "id" in doc
+    ]
+    if not ids:
+        return
+    found = state.scheduler.queued_info(ids)
+    for doc in documents:
+        info = found.get(doc.get("id", ""))
+        if info is not None:
+            doc["infoQueue"] = info.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 # The listing routes come first: "/status/v/1" would otherwise match "/{job_id}/v/1".

@@ -2,7 +2,8 @@
 
 ``{ws}`` is ``ws://host:port/ws`` (see ``/users/me``). The conversation is described in
 :mod:`ibmq_async._core.websocket`. A job id no user has is refused before the upgrade
-(HTTP 404), so a client falls back to polling at once.
+(HTTP 404), so a client falls back to polling at once. A service configured with
+``websocket = false`` refuses every handshake (HTTP 503).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from ibmq_async._core.codes import ApiErrorCode
 from ibmq_async._core.models.job import JobStatusResponse
 from ibmq_async._core.websocket import (
     WsCloseCode,
@@ -28,7 +30,7 @@ from .._job_document import JobOwner, JobRecord
 from .._sharing import visible
 from .._state import ServiceState, get_state
 from ..config import UserConfig
-from ..errors import job_not_found
+from ..errors import error_body, job_not_found
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ AUTHENTICATION_TIMEOUT = 30.0
 async def job_status_socket(websocket: WebSocket, job_id: str) -> None:
     """Authenticate, then push the job's status on every change until a final one."""
     state = get_state(websocket)
+    if not state.settings.websocket:
+        await _unavailable(websocket)
+        return
     record = await state.store.get(job_id)
     if record is None:
         await _refuse(websocket, job_id)
@@ -64,6 +69,24 @@ async def job_status_socket(websocket: WebSocket, job_id: str) -> None:
         if websocket.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await websocket.close(WsCloseCode.INTERNAL_ERROR, "internal error")
+
+
+async def _unavailable(websocket: WebSocket) -> None:
+    """Refuse the upgrade with HTTP 503: the service was told not to serve the websocket."""
+    try:
+        await websocket.send_denial_response(
+            JSONResponse(
+                error_body(
+                    503,
+                    ApiErrorCode.INTERNAL_ERROR,
+                    "SERVICE_UNAVAILABLE",
+                    "This service does not serve the job-status websocket.",
+                ),
+                status_code=503,
+            )
+        )
+    except RuntimeError:  # the server has no websocket denial-response extension
+        await websocket.close(WsCloseCode.INTERNAL_ERROR)
 
 
 async def _refuse(websocket: WebSocket, job_id: str) -> None:

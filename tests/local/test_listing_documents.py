@@ -77,3 +77,30 @@ def test_summary_data_is_served_and_filtered_on(caller: Any) -> None:
     assert [job["id"] for job in listed(caller, {path: 5})] == [job["id"] for job in jobs[2:4]]
     at_least_3 = [job["id"] for job, q in zip(jobs, QUBITS, strict=True) if q >= 3]
     assert [job["id"] for job in listed(caller, {path: {"gte": 3}})] == at_least_3
+
+
+def test_a_queued_job_is_listed_with_its_queue_info(api: Any, build: Any) -> None:
+    # The shared status poll of waiting jobs reads queue positions from the listing.
+    from .conftest import PAUSED_BACKEND
+
+    qobj = build.qobj([build.experiment([{"name": "x", "qubits": [0]}], 1, 1)], PAUSED_BACKEND)
+    first = api.submit(qobj, PAUSED_BACKEND)
+    second = api.submit(qobj, PAUSED_BACKEND)
+    try:
+        api.wait(second, until=frozenset({"QUEUED"}))
+        own = api.job(second)["infoQueue"]
+        where = {"id": {"inq": [first, second]}}
+        for fields in (None, {"id": True, "status": True, "infoQueue": True}):
+            flt: dict[str, Any] = {"where": where, **({"fields": fields} if fields else {})}
+            listed = {
+                doc["id"]: doc
+                for doc in api.get("/Jobs/status/v/1", params={"filter": json.dumps(flt)}).json()
+            }
+            assert listed[second]["infoQueue"]["position"] == own["position"]
+            assert listed[first]["infoQueue"]["position"] < own["position"]
+        flt = {"where": where, "fields": {"id": True, "status": True}}
+        listed_docs = api.get("/Jobs/status/v/1", params={"filter": json.dumps(flt)}).json()
+        assert all("infoQueue" not in doc for doc in listed_docs)  # left out when not asked
+    finally:
+        for job_id in (first, second):
+            api.post(f"/Jobs/{job_id}/cancel")

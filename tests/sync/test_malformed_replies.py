@@ -89,6 +89,12 @@ ENDPOINTS: dict[str, tuple[str, str, Call, type[IBMQApiError]]] = {
     ),
     "job_get": ("GET", f"{JOB}/v/1", lambda p: p.job_get("job1"), IBMQJobApiError),
     "job_status": ("GET", f"{JOB}/status/v/1", lambda p: p.job_status("job1"), IBMQJobApiError),
+    "job_statuses": (
+        "GET",
+        f"{HGP}/Jobs/status/v/1",
+        lambda p: p.job_statuses(["job1"]),
+        IBMQJobApiError,
+    ),
     "job_result_url": (
         "GET",
         f"{JOB}/resultDownloadUrl",
@@ -185,6 +191,8 @@ MALFORMED: list[tuple[str, str, httpx.Response]] = [
     ("job_get", "a list for an object", A_LIST),
     ("job_status", "missing status", _bad(infoQueue={})),
     ("job_status", "queue info of the wrong type", _bad(status="QUEUED", infoQueue=[1])),
+    ("job_statuses", "an object for a list", AN_OBJECT),
+    ("job_statuses", "an item without status", httpx.Response(200, json=[{"id": "job1"}])),
     ("job_result_url", "missing url", _bad(link="x")),
     ("job_result_url", "an empty body", EMPTY),
     ("job_result", "a list for an object", A_LIST),

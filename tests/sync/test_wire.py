@@ -479,9 +479,10 @@ def test_waiting_polls_through_failed_polls_until_the_job_ends(
     api.put(UPLOAD).respond(200)
     api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
     # Every try of the first poll fails (the session's retries included); the next succeeds.
-    status = api.get(f"{HGP}/Jobs/job1/status/v/1").mock(
+    # Waits poll through the project's shared status listing, not the job's own route.
+    status = api.get(f"{HGP}/Jobs/status/v/1").mock(
         side_effect=[httpx.Response(503)] * FAST.attempts
-        + [httpx.Response(200, json={"status": "COMPLETED"})]
+        + [httpx.Response(200, json=[{"id": "job1", "status": "COMPLETED"}])]
     )
     api.get(f"{HGP}/Jobs/job1/v/1").respond(json={**JOB, "status": "COMPLETED"})
     job = mocked.get_backend("fake_device").run(circuit(), shots=10)
@@ -495,7 +496,7 @@ def test_waiting_stops_at_a_poll_failure_that_will_not_pass(
     api.post(f"{HGP}/Jobs").respond(json={"id": "job1", "objectStorageInfo": {"uploadUrl": UPLOAD}})
     api.put(UPLOAD).respond(200)
     api.post(f"{HGP}/Jobs/job1/jobDataUploaded").respond(json={"job": JOB})
-    api.get(f"{HGP}/Jobs/job1/status/v/1").respond(404, json={"error": {"code": 3250}})
+    api.get(f"{HGP}/Jobs/status/v/1").respond(404, json={"error": {"code": 3250}})
     job = mocked.get_backend("fake_device").run(circuit(), shots=10)
     with pytest.raises(IBMQJobApiError):
         job.wait_for_final_state(timeout=30, wait=0.01)
