@@ -154,7 +154,10 @@ def serialization_targets(doc: dict[str, Any]) -> list[Target]:
         Target(
             "serialization",
             "qiskit 1.4 assemble+dumps / ours with validation (speed-up)",
-            _get(doc, "speedup_over_baseline"),
+            _div(
+                _get(doc, "contenders", "baseline", "median_s"),
+                _get(doc, "contenders", "ours", "median_s"),
+            ),
             2,
             at_most=False,
         )
@@ -245,6 +248,11 @@ def _parser() -> argparse.ArgumentParser:
         "--only", default=",".join(SCENARIOS), help=f"comma-separated: {','.join(SCENARIOS)}"
     )
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="JSON directory")
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="run nothing: judge the targets from the JSON already in --out",
+    )
     return parser
 
 
@@ -256,6 +264,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"unknown scenarios {unknown}; known: {', '.join(SCENARIOS)}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.summary_only:
+        found = {
+            name: json.loads((args.out / f"{name}.json").read_text())
+            for name in chosen
+            if (args.out / f"{name}.json").exists()
+        }
+        print(table(summary(found)))
+        return 0
     results: dict[str, dict[str, Any] | None] = {}
     failed: list[str] = []
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ._acompat import Relogin, monotonic, sleep
+from ._acompat import Limiter, Relogin, monotonic, sleep
 from ._core import errors
 from ._core.defaults import CLIENT_APPLICATION, CONNECTION_POOL, ReplyLimits, Timeouts
 from ._core.retry import RetryPolicy, effective_policy
@@ -53,6 +53,7 @@ class AsyncSession:
         """How much of a reply is read, and how deeply its JSON may nest."""
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._slots: Limiter | None = None
         self._pid = os.getpid()
         self._access_token: str | None = None
         self._secrets: tuple[str, ...] = ()
@@ -92,6 +93,7 @@ class AsyncSession:
             self._client = None
             self._pid = os.getpid()
         if self._client is None:
+            self._slots = Limiter(CONNECTION_POOL.max_connections or 20)
             self._client = httpx.AsyncClient(
                 verify=self._verify,
                 proxy=self._proxy,
@@ -182,7 +184,7 @@ class AsyncSession:
                 with attempt:
                     tries += 1
                     outcome = None
-                    response = await self._receive(request, storage)
+                    response = await self._send_in_turn(request, storage)
                     outcome = response
                     if response.is_success:
                         return response
@@ -197,6 +199,21 @@ class AsyncSession:
         finally:
             _log_request(request, outcome, monotonic() - started, tries)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_in_turn(self, request: httpx.Request, storage: bool) -> httpx.Response:
+        """:meth:`_receive`, once one of the pool's connections is this request's to use.
+
+        Requests beyond the pool's size wait here, not in httpcore's queue: httpcore matches
+        each queued request against each connection whenever one frees, so a burst of a
+        hundred result downloads spent the client's CPU in that bookkeeping.
+        """
+        slots = self._slots if self._client is not None else None
+        if slots is None or self._pid != os.getpid():
+            _ = self.client  # (re)creates the slots with the client
+            slots = self._slots
+        assert slots is not None
+        async with slots.hold():
+            return await self._receive(request, storage)
 
     async def _receive(self, request: httpx.Request, storage: bool) -> httpx.Response:
         """Send ``request`` and read its reply within the size limits.

@@ -19,7 +19,7 @@ from ibmq_async._core import errors
 from ibmq_async._core.defaults import CLIENT_APPLICATION, CONNECTION_POOL, ReplyLimits, Timeouts
 from ibmq_async._core.retry import RetryPolicy, effective_policy
 
-from ._compat import Relogin, monotonic, sleep
+from ._compat import Limiter, Relogin, monotonic, sleep
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class Session:
         """How much of a reply is read, and how deeply its JSON may nest."""
         self._transport = transport
         self._client: httpx.Client | None = None
+        self._slots: Limiter | None = None
         self._pid = os.getpid()
         self._access_token: str | None = None
         self._secrets: tuple[str, ...] = ()
@@ -95,6 +96,7 @@ class Session:
             self._client = None
             self._pid = os.getpid()
         if self._client is None:
+            self._slots = Limiter(CONNECTION_POOL.max_connections or 20)
             self._client = httpx.Client(
                 verify=self._verify,
                 proxy=self._proxy,
@@ -185,7 +187,7 @@ class Session:
                 with attempt:
                     tries += 1
                     outcome = None
-                    response = self._receive(request, storage)
+                    response = self._send_in_turn(request, storage)
                     outcome = response
                     if response.is_success:
                         return response
@@ -200,6 +202,21 @@ class Session:
         finally:
             _log_request(request, outcome, monotonic() - started, tries)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_in_turn(self, request: httpx.Request, storage: bool) -> httpx.Response:
+        """:meth:`_receive`, once one of the pool's connections is this request's to use.
+
+        Requests beyond the pool's size wait here, not in httpcore's queue: httpcore matches
+        each queued request against each connection whenever one frees, so a burst of a
+        hundred result downloads spent the client's CPU in that bookkeeping.
+        """
+        slots = self._slots if self._client is not None else None
+        if slots is None or self._pid != os.getpid():
+            _ = self.client  # (re)creates the slots with the client
+            slots = self._slots
+        assert slots is not None
+        with slots.hold():
+            return self._receive(request, storage)
 
     def _receive(self, request: httpx.Request, storage: bool) -> httpx.Response:
         """Send ``request`` and read its reply within the size limits.

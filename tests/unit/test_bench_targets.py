@@ -53,3 +53,11 @@ def test_service_and_imports_targets() -> None:
     assert found["import ibmq_async, ms beyond qiskit"].verdict == "met"
     assert found["import ibmq_sync, ms beyond qiskit"].verdict == "not measured"
     assert Target("x", "y", 3.0, 2.0, at_most=False).verdict == "met"
+
+
+def test_serialization_speed_up_reads_the_medians() -> None:
+    document = {
+        "contenders": {"ours": {"median_s": 5.0}, "baseline": {"median_s": 20.0}},
+    }
+    (target,) = summary({"serialization": document})
+    assert target.value == 4.0 and target.verdict == "met"
