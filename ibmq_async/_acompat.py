@@ -20,6 +20,7 @@ import anyio.abc
 import anyio.to_thread
 
 from ._core.models import BackendConfiguration
+from ._core.names import BackendName
 from ._core.websocket import (
     WebSocketClosed,
     closed_by,
@@ -75,6 +76,9 @@ class BackendBase:
 
     def __init__(self, configuration: BackendConfiguration) -> None:
         self._configuration = configuration
+        self.name = BackendName(configuration.backend_name)
+        """The backend's name: a string, which ``name()`` also returns (as qiskit's tools
+        and the seed API each expect)."""
 
 
 Relogin = Callable[[], Coroutine[Any, Any, None]]

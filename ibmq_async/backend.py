@@ -105,10 +105,6 @@ class AsyncIBMQBackend(BackendBase):
     def __repr__(self) -> str:
         return f"<{type(self).__name__}('{self.name()}') from {self._api.hgp}>"
 
-    def name(self) -> str:
-        """The backend's name."""
-        return self._configuration.backend_name
-
     def provider(self) -> AsyncAccountProvider | None:
         """The provider (hub/group/project) the backend was found in."""
         return self._provider_of

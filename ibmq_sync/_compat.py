@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 from qiskit.providers import BackendV2, Options
 
 from ibmq_async._core.models import BackendConfiguration
+from ibmq_async._core.names import BackendName
 from ibmq_async._core.websocket import (
     WebSocketClosed,
     closed_by,
@@ -66,19 +67,6 @@ def start_local_service(data_dir: Path | None) -> LocalService:
     from ._local import embedded
 
     return embedded(data_dir)
-
-
-class BackendName(str):
-    """A backend name that is a string and can also be called.
-
-    qiskit's ``BackendV2`` reads ``backend.name`` as a string; the seed API calls
-    ``backend.name()``. Both work.
-    """
-
-    __slots__ = ()
-
-    def __call__(self) -> str:
-        return str(self)
 
 
 class BackendBase(BackendV2):  # type: ignore[misc]  # qiskit is untyped
