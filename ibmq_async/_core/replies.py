@@ -78,16 +78,23 @@ def acceptable_content_type(content_type: str) -> bool:
 def too_deep(value: Any, limit: int) -> bool:
     """Whether ``value`` (decoded JSON) nests lists and objects more than ``limit`` deep.
 
-    Iterative, so it cannot itself run out of stack.
+    Iterative, level by level, so it cannot itself run out of stack; it looks at each
+    container's children once, by exact type (decoded JSON holds only dicts and lists).
     """
-    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
-    while stack:
-        item, depth = stack.pop()
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        for child in item.values() if isinstance(item, dict) else item:
-            if isinstance(child, dict | list):
-                stack.append((child, depth + 1))
+        below: list[Any] = []
+        for item in level:
+            below += [
+                child
+                for child in (item.values() if type(item) is dict else item)
+                if type(child) is dict or type(child) is list
+            ]
+        level = below
     return False
 
 
