@@ -3,8 +3,8 @@
 A batch whose jobs finish together sends their downloads at once. With httpx's default pool
 (100 connections, 20 kept while idle) every burst after the first opened a new connection for
 each request over 20: 236 connects for the 240 result requests of 60 jobs. Each burst here
-must run on the connections the first one opened, and never on more than the pool's. Both the async and the blocking account are checked,
-against the real local service.
+must run on the connections the first one opened, and never on more than the pool's. Both
+the async and the blocking account are checked, against the real local service.
 """
 
 from __future__ import annotations
