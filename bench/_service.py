@@ -43,15 +43,21 @@ class Service:
 
 
 def service_config(
-    job_limit: int, backends: Mapping[str, Mapping[str, object]] | None = None
+    job_limit: int,
+    backends: Mapping[str, Mapping[str, object]] | None = None,
+    workers: int | None = None,
 ) -> dict[str, object]:
-    """The ``config.json`` of the service: the default user's project and its job limit, and
-    operator overrides of ``backends`` (e.g. ``{"ibmq_lima": {"status": "internal"}}``)."""
+    """The ``config.json`` of the service: the default user's project and its job limit
+    (``-1``: none), operator overrides of ``backends`` (e.g.
+    ``{"ibmq_lima": {"status": "internal"}}``) and ``max_workers`` (the service's default
+    when ``None``)."""
     config: dict[str, object] = {
         "default_user": {"projects": [{"is_default": True, "max_jobs": job_limit}]}
     }
     if backends:
         config["backends"] = {name: dict(value) for name, value in backends.items()}
+    if workers is not None:
+        config["max_workers"] = workers
     return config
 
 
@@ -61,6 +67,7 @@ def local_service(
     *,
     backends: Mapping[str, Mapping[str, object]] | None = None,
     seed: Callable[[Path], object] | None = None,
+    workers: int | None = None,
 ) -> Iterator[Service]:
     """Start ``ibmq-local serve`` on a free loopback port with a fresh data directory; stop it
     (and remove the directory) on exit.
@@ -69,9 +76,12 @@ def local_service(
         backends: operator overrides of backends, as :func:`service_config` writes them.
         seed: called with the data directory (configured, not yet served), e.g. to write jobs
             straight into its job store.
+        workers: the service's ``max_workers`` (its default when ``None``).
     """
     with tempfile.TemporaryDirectory(prefix="ibmq-bench-") as data_dir:
-        Path(data_dir, "config.json").write_text(json.dumps(service_config(job_limit, backends)))
+        Path(data_dir, "config.json").write_text(
+            json.dumps(service_config(job_limit, backends, workers))
+        )
         if seed is not None:
             seed(Path(data_dir))
         process = subprocess.Popen(

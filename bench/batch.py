@@ -213,7 +213,7 @@ async def prepare_wires(service: Service, work: Workload) -> list[dict[str, Any]
         await factory.disable_account()
 
 
-def _bitstrings(result: dict[str, Any]) -> Counts:
+def bitstrings(result: dict[str, Any]) -> Counts:
     """The counts of a Result document's first experiment, hex keys made bit strings."""
     experiment = result["results"][0]
     width = experiment["header"]["memory_slots"]
@@ -281,7 +281,7 @@ async def _raw_job(
     where.raise_for_status()
     result = await client.get(where.json()["url"])
     result.raise_for_status()
-    return _bitstrings(result.json())
+    return bitstrings(result.json())
 
 
 async def raw_httpx(service: Service, work: Workload, wires: list[dict[str, Any]]) -> Sample:

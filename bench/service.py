@@ -34,12 +34,9 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +44,8 @@ from typing import Any
 import httpx
 from qiskit import QuantumCircuit
 
-from ._service import Service, _read_address, _stop
+from ._service import Service, local_service
+from .batch import bitstrings
 
 DEFAULT_JOBS = 200
 QUICK_JOBS = 30
@@ -85,41 +83,10 @@ def default_workers() -> int:
     return int(value)
 
 
-@contextmanager
-def service_with_workers(workers: int | None) -> Iterator[Service]:
+def service_with_workers(workers: int | None) -> AbstractContextManager[Service]:
     """``ibmq-local serve`` with ``max_workers = workers`` (its default when ``None``) and no
     job limit, on a free loopback port, in a fresh data directory."""
-    config: dict[str, Any] = {
-        "default_user": {"projects": [{"is_default": True, "max_jobs": -1}]},
-    }
-    if workers is not None:
-        config["max_workers"] = workers
-    with tempfile.TemporaryDirectory(prefix="ibmq-bench-service-") as data_dir:
-        Path(data_dir, "config.json").write_text(json.dumps(config))
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ibmq_local",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--data-dir",
-                data_dir,
-                "--log-level",
-                "warning",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            url, token = _read_address(process)
-            yield Service(url, token, -1, process.pid)
-        finally:
-            _stop(process)
+    return local_service(-1, workers=workers)
 
 
 # -- the work --------------------------------------------------------------------------------
@@ -218,15 +185,6 @@ def _circuit_qobj(circuit: QuantumCircuit, backend: str) -> dict[str, Any]:
     }
 
 
-def _bitstrings(result: dict[str, Any]) -> Counts:
-    experiment = result["results"][0]
-    width = experiment["header"]["memory_slots"]
-    return {
-        format(int(key, 16), f"0{width}b"): value
-        for key, value in experiment["data"]["counts"].items()
-    }
-
-
 def _plausible(counts: Counts, width: int, noisy: bool) -> bool:
     """Whether ``counts`` are what a ``width``-qubit GHZ gives (mostly, when ``noisy``)."""
     if sum(counts.values()) != SHOTS:
@@ -317,7 +275,7 @@ async def _pipeline(client: RawClient, jobs: list[tuple[str, dict[str, Any]]]) -
     async def collector() -> None:
         while (item := await submitted.get()) is not None:
             index, job_id = item
-            counts[index] = _bitstrings(await client.collect(job_id))
+            counts[index] = bitstrings(await client.collect(job_id))
 
     collectors = [asyncio.create_task(collector()) for _ in range(COLLECTORS)]
     try:
@@ -437,7 +395,7 @@ async def _measure_small(service: Service, warm_jobs: int) -> list[SmallJob]:
                 else:
                     entry.warm.append(elapsed)
                     entry.warm_worker.append(worker)
-                entry.wrong += not _plausible(_bitstrings(result), 3, noisy=True)
+                entry.wrong += not _plausible(bitstrings(result), 3, noisy=True)
             results.append(entry)
         return results
 
