@@ -210,10 +210,8 @@ class Session:
         each queued request against each connection whenever one frees, so a burst of a
         hundred result downloads spent the client's CPU in that bookkeeping.
         """
-        slots = self._slots if self._client is not None else None
-        if slots is None or self._pid != os.getpid():
-            _ = self.client  # (re)creates the slots with the client
-            slots = self._slots
+        _ = self.client  # creates the slots with the client (again, after a fork)
+        slots = self._slots
         assert slots is not None
         with slots.hold():
             return self._receive(request, storage)

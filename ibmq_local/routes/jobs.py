@@ -25,7 +25,7 @@ from ibmq_async._core.models.job import (
 
 from .._job_document import JobRecord, client_info, dump_document
 from .._listing import select_jobs
-from .._loopback import LoopbackFilter
+from .._loopback import LoopbackFilter, project
 from .._sharing import check_share_level, visible
 from .._state import ServiceState, server_base_url
 from .._store import QOBJ, RESULT, KeyClaim, KeyTaken
@@ -108,10 +108,8 @@ def _add_queue_info(
 ) -> None:
     """Give each listed job that waits in a queue its ``infoQueue``, as the job's own
     document has it (unless a ``fields`` projection leaves it out)."""
-    if fields is not None:
-        included = [name for name, keep in fields.items() if keep]
-        if (included and "infoQueue" not in included) or fields.get("infoQueue") is False:
-            return
+    if fields is not None and "infoQueue" not in project({"infoQueue": None}, fields):
+        return
     ids = [
         doc["id"] for doc in documents if doc.get("status", "QUEUED") == "QUEUED" and "id" in doc
     ]
