@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -206,3 +207,40 @@ def legacy_python(explicit: str | None = None) -> Path | None:
         if probe.returncode == 0:
             return Path(candidate)
     return None
+
+
+def run_legacy(
+    service: Service, command: list[str], payload: dict[str, Any], timeout: float
+) -> tuple[dict[str, Any], float | None]:
+    """Run a legacy-client program (``command``) against ``service``; its JSON reply, and the
+    service's CPU seconds while it worked.
+
+    The program reads ``payload`` as one JSON line, logs in, prints ``ready`` and waits for a
+    line ``go`` (the service's CPU is read in between, so login is not counted), then prints
+    its reply as the last line of its output.
+
+    Raises:
+        RuntimeError: the program failed or printed nothing.
+    """
+    child = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        child.stdin.write(json.dumps(payload) + "\n")
+        child.stdin.flush()
+        while (line := child.stdout.readline()) and line.strip() != "ready":
+            pass
+        before = service.cpu_seconds()
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        out, err = child.communicate(timeout=timeout)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    after = service.cpu_seconds()
+    if child.returncode != 0 or not out.strip():
+        raise RuntimeError(f"legacy client failed ({child.returncode}):\n{err[-2000:]}")
+    reply: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return reply, (after - before if after is not None and before is not None else None)

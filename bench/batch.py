@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -46,7 +45,7 @@ from qiskit import QuantumCircuit, qasm2
 
 from ibmq_async._core.defaults import CONNECTION_POOL
 
-from ._service import Service, legacy_python, local_service
+from ._service import Service, legacy_python, local_service, run_legacy
 
 DEFAULT_JOBS = 200
 QUICK_JOBS = 20
@@ -386,33 +385,7 @@ def legacy_client(service: Service, work: Workload, python: Path, mode: str) -> 
         "shots": work.shots,
         "circuits": [qasm2.dumps(c) for c in work.circuits],
     }
-    child = subprocess.Popen(
-        [str(python), str(script)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdin is not None and child.stdout is not None
-    try:
-        child.stdin.write(json.dumps(payload) + "\n")
-        child.stdin.flush()
-        # It logs in, then waits for "go": the service's CPU is read in between.
-        while (line := child.stdout.readline()) and line.strip() != "ready":
-            pass
-        before = service.cpu_seconds()
-        child.stdin.write("go\n")
-        child.stdin.flush()
-        out, err = child.communicate(timeout=LEGACY_TIMEOUT)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    after = service.cpu_seconds()
-    if child.returncode != 0 or not out.strip():
-        raise RuntimeError(f"legacy client failed ({child.returncode}):\n{err[-2000:]}")
-    reply = json.loads(out.strip().splitlines()[-1])
-    service_cpu = after - before if after is not None and before is not None else None
+    reply, service_cpu = run_legacy(service, [str(python), str(script)], payload, LEGACY_TIMEOUT)
     return Sample(reply["seconds"], reply["counts"], None, reply["cpu_seconds"], service_cpu)
 
 

@@ -36,7 +36,6 @@ import math
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -48,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from ._service import Service, legacy_python, local_service
+from ._service import Service, legacy_python, local_service, run_legacy
 
 DEFAULT_JOBS = 10_000
 QUICK_JOBS = 300
@@ -247,33 +246,8 @@ print(json.dumps({"seconds": seconds, "jobs": seen, "peak": peak}), flush=True)
 def legacy_walk(service: Service, python: Path, trace: bool) -> Sample:
     """qiskit-ibmq-provider 0.20.2's ``backend.jobs(limit=None)``, in its own interpreter;
     ``trace`` also measures its peak memory in a second, untimed walk."""
-    child = subprocess.Popen(
-        [str(python), "-c", LEGACY_CHILD],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdin is not None and child.stdout is not None
     payload = {"url": service.auth_url, "token": service.token, "backend": BACKEND, "trace": trace}
-    try:
-        child.stdin.write(json.dumps(payload) + "\n")
-        child.stdin.flush()
-        while (line := child.stdout.readline()) and line.strip() != "ready":
-            pass
-        before = service.cpu_seconds()
-        child.stdin.write("go\n")
-        child.stdin.flush()
-        out, err = child.communicate(timeout=LEGACY_TIMEOUT)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    after = service.cpu_seconds()
-    if child.returncode != 0 or not out.strip():
-        raise RuntimeError(f"legacy client failed ({child.returncode}):\n{err[-2000:]}")
-    reply = json.loads(out.strip().splitlines()[-1])
-    cpu = after - before if after is not None and before is not None else None
+    reply, cpu = run_legacy(service, [str(python), "-c", LEGACY_CHILD], payload, LEGACY_TIMEOUT)
     # Its service CPU includes the traced walk when tracing: leave it out then.
     return Sample(reply["seconds"], reply["jobs"], None, None if trace else cpu, reply["peak"])
 
