@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
@@ -100,10 +100,11 @@ async def _send(
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     reply: bool = True,
+    decoder: Callable[..., Any] = replies.decode,
 ) -> Any:
-    """Send one request of ``endpoint``; return its decoded JSON reply (``None`` when
-    ``reply`` is false), or raise the endpoint family's typed error. ``headers`` are sent
-    with it (on every try)."""
+    """Send one request of ``endpoint``; return its reply as ``decoder`` reads it (by
+    default the decoded JSON value; ``None`` when ``reply`` is false), or raise the endpoint
+    family's typed error. ``headers`` are sent with it (on every try)."""
     content = json.dumps(body).encode() if body is not None else None
     for fresh_login in (False, True):
         try:
@@ -129,7 +130,7 @@ async def _send(
             ) from None
     if not reply:
         return None
-    return replies.decode(
+    return decoder(
         response.content,
         endpoint.family,
         context,
@@ -278,12 +279,16 @@ class AsyncProjectApi:
 
     async def jobs(self, page_filter: dict[str, Any]) -> JobsPage:
         """``GET {hgp}/Jobs/status/v/1?filter=``: one page of a job listing."""
-        context = JOBS.context
         params = {"filter": json.dumps(page_filter)}
-        payload = await _send(
-            self._session, JOBS, self._paths.jobs_status_list, context, params=params
+        page: JobsPage = await _send(
+            self._session,
+            JOBS,
+            self._paths.jobs_status_list,
+            JOBS.context,
+            params=params,
+            decoder=replies.jobs_page_json,
         )
-        return replies.jobs_page(payload, JOBS.family, context)
+        return page
 
     async def job_statuses(self, job_ids: list[str]) -> dict[str, JobStatusResponse]:
         """``GET {hgp}/Jobs/status/v/1?filter=``, filtered by id: the status (and, where the

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -103,10 +103,11 @@ def _send(
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     reply: bool = True,
+    decoder: Callable[..., Any] = replies.decode,
 ) -> Any:
-    """Send one request of ``endpoint``; return its decoded JSON reply (``None`` when
-    ``reply`` is false), or raise the endpoint family's typed error. ``headers`` are sent
-    with it (on every try)."""
+    """Send one request of ``endpoint``; return its reply as ``decoder`` reads it (by
+    default the decoded JSON value; ``None`` when ``reply`` is false), or raise the endpoint
+    family's typed error. ``headers`` are sent with it (on every try)."""
     content = json.dumps(body).encode() if body is not None else None
     for fresh_login in (False, True):
         try:
@@ -132,7 +133,7 @@ def _send(
             ) from None
     if not reply:
         return None
-    return replies.decode(
+    return decoder(
         response.content,
         endpoint.family,
         context,
@@ -277,10 +278,16 @@ class ProjectApi:
 
     def jobs(self, page_filter: dict[str, Any]) -> JobsPage:
         """``GET {hgp}/Jobs/status/v/1?filter=``: one page of a job listing."""
-        context = JOBS.context
         params = {"filter": json.dumps(page_filter)}
-        payload = _send(self._session, JOBS, self._paths.jobs_status_list, context, params=params)
-        return replies.jobs_page(payload, JOBS.family, context)
+        page: JobsPage = _send(
+            self._session,
+            JOBS,
+            self._paths.jobs_status_list,
+            JOBS.context,
+            params=params,
+            decoder=replies.jobs_page_json,
+        )
+        return page
 
     def job_statuses(self, job_ids: list[str]) -> dict[str, JobStatusResponse]:
         """``GET {hgp}/Jobs/status/v/1?filter=``, filtered by id: the status (and, where the

@@ -38,12 +38,9 @@ Decisions, and deliberate differences from terra:
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import numbers
-import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qiskit.circuit import (
@@ -61,6 +58,7 @@ from qiskit.circuit import (
     Reset,
 )
 
+from .gc_pause import gc_paused
 from .models.qobj import QasmQobj, QasmQobjConfig, QobjHeader, json_ready
 from .run_options import ASSEMBLER_OPTIONS, shots_problem
 
@@ -139,7 +137,7 @@ def circuits_to_qobj(
     _check_options(shots, meas_level, meas_return, dt)
 
     pairs = _bind_all(circuit_list, parameter_binds)
-    with _gc_paused():
+    with gc_paused():
         experiments = [_experiment(bound, name=source.name, dt=dt) for source, bound in pairs]
     header_model = _qobj_header(backend_name, backend_version, header)
 
@@ -165,38 +163,6 @@ def circuits_to_qobj(
         config=config,
         experiments=experiments,
     )
-
-
-# -- garbage collection ----------------------------------------------------------------------
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while experiments are built.
-
-    A job of 100 circuits allocates some 500,000 dicts and lists; with the collector on, its
-    generations are scanned over and over while they grow, which costs more than building
-    them (measured by ``bench/serialization.py``). What is built here holds no reference
-    cycle, so reference counting alone frees it; the collector's state is restored when the
-    last overlapping pause (of any thread) ends.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 # -- options ---------------------------------------------------------------------------------

@@ -63,6 +63,13 @@ def server_time(value: object) -> object:
     return value
 
 
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive one is taken to be UTC already (a server time)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
 def user_time_to_utc(moment: datetime) -> datetime:
     """A datetime a user passed, in UTC; a naive one is taken as local time."""
     if moment.tzinfo is None:

@@ -13,10 +13,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from .defaults import ReplyLimits
 from .errors import ErrorFamily, protocol_error, redact
+from .gc_pause import gc_paused
 from .models.account import HubInfo, LoginResponse, UserInfo
 from .models.configuration import BackendConfiguration
 from .models.job import CancelResponse, JobDocument
@@ -48,11 +50,7 @@ def decode(
     else but JSON (or plain text) is refused even if its body happens to parse. A value
     nested deeper than ``max_depth`` is refused too.
     """
-    if content_type is not None and not acceptable_content_type(content_type):
-        media = content_type.split(";")[0].strip()[:100]
-        raise protocol_error(
-            family, context, f"content type {media!r} instead of JSON", status_code
-        )
+    check_content_type(content_type, family, context, status_code)
     try:
         value = json.loads(content)
     except RecursionError:
@@ -60,11 +58,29 @@ def decode(
     except (ValueError, UnicodeDecodeError):
         snippet = redact(content[:200].decode("utf-8", "replace"), secrets)
         raise protocol_error(family, context, f"not JSON ({snippet!r})", status_code) from None
-    if too_deep(value, max_depth):
+    check_depth(content, max_depth, family, context, status_code)
+    return value
+
+
+def check_content_type(
+    content_type: str | None, family: ErrorFamily, context: str, status_code: int = -1
+) -> None:
+    """Refuse a reply whose ``Content-Type`` cannot hold JSON (``None``: not checked)."""
+    if content_type is not None and not acceptable_content_type(content_type):
+        media = content_type.split(";")[0].strip()[:100]
+        raise protocol_error(
+            family, context, f"content type {media!r} instead of JSON", status_code
+        )
+
+
+def check_depth(
+    content: bytes, max_depth: int, family: ErrorFamily, context: str, status_code: int = -1
+) -> None:
+    """Refuse a reply (valid JSON) that nests lists and objects more than ``max_depth`` deep."""
+    if json_too_deep(content, max_depth):
         raise protocol_error(
             family, context, f"JSON nested more than {max_depth} levels deep", status_code
         )
-    return value
 
 
 def acceptable_content_type(content_type: str) -> bool:
@@ -75,27 +91,36 @@ def acceptable_content_type(content_type: str) -> bool:
     return not media or media.endswith(("/json", "+json")) or media == "text/plain"
 
 
-def too_deep(value: Any, limit: int) -> bool:
-    """Whether ``value`` (decoded JSON) nests lists and objects more than ``limit`` deep.
+_KEEP_BRACKETS_AND_QUOTES = bytes(set(range(256)) - set(b'[]{}"'))
+_PARENTHESES = bytes.maketrans(b"[{]}", b"(())")
 
-    Iterative, level by level, so it cannot itself run out of stack; it looks at each
-    container's children once, by exact type (decoded JSON holds only dicts and lists).
+
+def json_too_deep(content: bytes, limit: int) -> bool:
+    """Whether ``content`` (valid JSON text) nests lists and objects more than ``limit`` deep.
+
+    Read from the bytes, without the decoded value (a page validated straight from its bytes
+    has none): the strings' contents are cut out, so brackets inside them do not count, then
+    each pass removes the innermost bracket pairs; the depth is the number of passes. Every
+    step is a bytes operation; a page of 100 job documents takes about 50 us.
     """
-    level = [value] if type(value) is dict or type(value) is list else []
-    depth = 0
-    while level:
-        depth += 1
-        if depth > limit:
-            return True
-        below: list[Any] = []
-        for item in level:
-            below += [
-                child
-                for child in (item.values() if type(item) is dict else item)
-                if type(child) is dict or type(child) is list
-            ]
-        level = below
-    return False
+    if b"\\" in content:
+        # An escaped backslash, then an escaped quote, is no quote: neither ends a string.
+        content = content.replace(b"\\\\", b"").replace(b'\\"', b"")
+    marks = content.translate(None, _KEEP_BRACKETS_AND_QUOTES)
+    if len(marks) <= limit:
+        return False
+    # Two quotes in a row close a string and open the next, or hold an empty one: either way
+    # nothing outside the strings lies between them.
+    marks = marks.replace(b'""', b"")
+    if b'"' in marks:
+        marks = b"".join(marks.split(b'"')[::2])  # the strings left each hold a bracket
+    nesting = marks.translate(_PARENTHESES)
+    for _ in range(limit):
+        shorter = nesting.replace(b"()", b"")
+        if shorter == nesting:
+            break  # unbalanced: not JSON, as the parser says
+        nesting = shorter
+    return bool(nesting) and b"()" in nesting
 
 
 def _describe(error: ValidationError) -> str:
@@ -254,6 +279,50 @@ def jobs_page(payload: Any, family: ErrorFamily, context: str) -> JobsPage:
         except family.protocol as exc:
             logger.warning("Skipping a malformed job document: %s", exc)
     return JobsPage(documents, keys)
+
+
+class _PageKey(TypedDict):
+    """What the keyset cursor needs of a listed job, its creation date verbatim."""
+
+    id: str
+    creationDate: str
+
+
+_PAGE = TypeAdapter(list[JobDocument])
+_PAGE_KEYS = TypeAdapter(list[_PageKey])
+
+
+def jobs_page_json(
+    content: bytes,
+    family: ErrorFamily,
+    context: str,
+    status_code: int = -1,
+    secrets: tuple[str, ...] = (),
+    *,
+    content_type: str | None = None,
+    max_depth: int = MAX_DEPTH,
+) -> JobsPage:
+    """``GET {hgp}/Jobs/status/v/1`` from the reply's bytes, as :func:`decode` and then
+    :func:`jobs_page` would parse it.
+
+    A page of valid documents is validated straight from the bytes, in pydantic's JSON
+    parser, without first building the decoded value (a third of the time and of the objects,
+    measured by ``bench/listing.py``). Anything else (a malformed document to skip, a reply
+    that is not a list of objects, not JSON at all) takes the decoded path, so it is skipped
+    or refused exactly as there. The collector is paused meanwhile (see :mod:`.gc_pause`).
+    """
+    check_content_type(content_type, family, context, status_code)
+    with gc_paused():
+        try:
+            documents = _PAGE.validate_json(content)
+            keys = _PAGE_KEYS.validate_json(content)
+        except ValidationError:
+            pass
+        else:
+            check_depth(content, max_depth, family, context, status_code)
+            return JobsPage(documents, [(key["id"], key["creationDate"]) for key in keys])
+        payload = decode(content, family, context, status_code, secrets, max_depth=max_depth)
+        return jobs_page(payload, family, context)
 
 
 def updated(payload: Any, sent: dict[str, Any], family: ErrorFamily, context: str) -> None:

@@ -5,14 +5,34 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AliasGenerator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import (
+    AliasGenerator,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic.alias_generators import to_camel
 
-from ..dates import format_iso, server_time
+from ..dates import as_utc, format_iso, server_time
+
+
+def _utc_datetime(value: object, parse: ValidatorFunctionWrapHandler) -> datetime:
+    """pydantic's own datetime parsing (in Rust, the fast common case), then UTC; a timestamp
+    only :func:`server_time` reads (an hour without minutes, an offset in hours) is read
+    through it, as before."""
+    try:
+        moment: datetime = parse(value)
+    except ValidationError:
+        moment = parse(server_time(value))
+    return as_utc(moment)
+
 
 UtcDatetime = Annotated[
     datetime,
-    BeforeValidator(server_time),
+    WrapValidator(_utc_datetime),
     PlainSerializer(format_iso, return_type=str, when_used="json"),
 ]
 """A timezone-aware datetime; a server time without an offset is taken as UTC. In JSON it is
