@@ -7,13 +7,14 @@ nowhere else.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import anyio
 import anyio.abc
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from ibmq_local.service import LocalService
 
 __all__ = [
+    "Ahead",
     "AsyncWebSocket",
     "BackendBase",
     "Event",
@@ -47,6 +49,7 @@ __all__ = [
     "TaskGroup",
     "connect_websocket",
     "monotonic",
+    "sent_trace",
     "shielded",
     "sleep",
     "start_local_service",
@@ -245,6 +248,58 @@ class _Held:
     ) -> None:
         assert self._slot is not None
         self._limiter.release(self._slot)
+
+
+_T = TypeVar("_T")
+
+
+class Ahead(Generic[_T]):
+    """A request started now and taken later: the next page of a listing, asked for while
+    the current one is read.
+
+    ``call(*args, on_sent=...)`` runs as a task of the current event loop; it calls ``sent``
+    once its request is written out (see :func:`sent_trace`). :meth:`started` waits for
+    that, so the caller's own work overlaps the server's; :meth:`result` waits for the
+    reply. A result never taken is dropped by :meth:`cancel`.
+    """
+
+    def __init__(self, call: Callable[..., Coroutine[Any, Any, _T]], *args: Any) -> None:
+        self._sent = anyio.Event()
+        self._task = asyncio.get_running_loop().create_task(call(*args, on_sent=self._sent.set))
+        self._task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[_T]) -> None:
+        self._sent.set()
+        if not task.cancelled():
+            task.exception()  # retrieved here, raised by result(): never logged as lost
+
+    async def started(self) -> None:
+        """Wait until the request is written out, or the call ended."""
+        await self._sent.wait()
+
+    async def result(self) -> _T:
+        """The call's result, once it comes; its error, if it failed."""
+        return await self._task
+
+    def cancel(self) -> None:
+        """Drop the call: its request is abandoned, its result never taken."""
+        self._task.cancel()
+
+
+def sent_trace(sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore ``trace`` extension that calls ``sent`` once a request is written out."""
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event in REQUEST_WRITTEN:
+            sent()
+
+    return trace
+
+
+REQUEST_WRITTEN = frozenset(
+    {"http11.send_request_body.complete", "http2.send_request_body.complete"}
+)
+"""httpcore's trace events for a request written out whole."""
 
 
 class AsyncWebSocket:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ._acompat import Limiter, Relogin, monotonic, sleep
+from ._acompat import Limiter, Relogin, monotonic, sent_trace, sleep
 from ._core import errors
 from ._core.defaults import CLIENT_APPLICATION, CONNECTION_POOL, ReplyLimits, Timeouts
 from ._core.retry import RetryPolicy, effective_policy
@@ -122,13 +122,16 @@ class AsyncSession:
         authenticated: bool = True,
         storage: bool = False,
         idempotent: bool = True,
+        on_sent: Callable[[], None] | None = None,
     ) -> httpx.Response:
         """Send a request with the retry policy; return the successful reply, read.
 
         ``idempotent=False`` retries only failures that provably happened before the request
         reached the server. The body is read up to the session's ``limits`` (``storage``
         for object storage, ``api`` otherwise); redirects are never followed. ``headers`` go
-        with the request (the session's own access token and content type win).
+        with the request (the session's own access token and content type win). ``on_sent``
+        is called each time the request has been written out whole (on every try), so that a
+        caller may go on with other work while the server answers.
 
         Raises:
             ReplyRefused: a redirect, or a reply over its size limit (see ``_core.errors``).
@@ -150,6 +153,8 @@ class AsyncSession:
             headers=sent,
             timeout=self.timeouts.for_storage() if storage else self.timeouts.for_api(),
         )
+        if on_sent is not None:
+            request.extensions["trace"] = sent_trace(on_sent)
 
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome

@@ -7,13 +7,14 @@ Same names and signatures as the async module, with threads where that one has t
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from qiskit.providers import BackendV2, Options
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from ibmq_local.service import LocalService
 
 __all__ = [
+    "Ahead",
     "BackendBase",
     "Event",
     "Limiter",
@@ -45,6 +47,7 @@ __all__ = [
     "WebSocket",
     "connect_websocket",
     "monotonic",
+    "sent_trace",
     "shielded",
     "sleep",
     "start_local_service",
@@ -304,6 +307,73 @@ class _Held:
     ) -> None:
         assert self._slot is not None
         self._limiter.release(self._slot)
+
+
+_T = TypeVar("_T")
+
+_AHEAD_THREADS = 4
+"""Threads for :class:`Ahead` calls, shared by every listing of the process (a call ahead
+is one request: when all are busy, the next waits its turn, still overlapping its caller)."""
+_ahead_pool: ThreadPoolExecutor | None = None
+_ahead_lock = threading.Lock()
+
+
+def _ahead_threads() -> ThreadPoolExecutor:
+    global _ahead_pool
+    with _ahead_lock:
+        if _ahead_pool is None:
+            _ahead_pool = ThreadPoolExecutor(_AHEAD_THREADS, thread_name_prefix="ibmq-ahead")
+        return _ahead_pool
+
+
+class Ahead(Generic[_T]):
+    """A request started now and taken later: the next page of a listing, asked for while
+    the current one is read.
+
+    ``call(*args, on_sent=...)`` runs on a shared thread, in the caller's context (its retry
+    policy override included); it calls ``on_sent`` once its request is written out (see
+    :func:`sent_trace`). :meth:`started` waits for that: while the thread then waits for
+    the server, the caller's own work goes on. :meth:`result` waits for the reply. A result
+    never taken is dropped by :meth:`cancel`.
+    """
+
+    def __init__(self, call: Callable[..., _T], *args: Any) -> None:
+        self._sent = threading.Event()
+        context = contextvars.copy_context()
+        self._future: Future[_T] = _ahead_threads().submit(
+            context.run, call, *args, on_sent=self._sent.set
+        )
+        sent = self._sent  # not self: a future keeps its callbacks, and so its result
+        self._future.add_done_callback(lambda _: sent.set())
+
+    def started(self) -> None:
+        """Wait until the request is written out, or the call ended."""
+        self._sent.wait()
+
+    def result(self) -> _T:
+        """The call's result, once it comes; its error, if it failed."""
+        return self._future.result()
+
+    def cancel(self) -> None:
+        """Drop the call: one not started never starts; one under way ends on its own (a
+        single request), its result never taken."""
+        self._future.cancel()
+
+
+def sent_trace(sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], None]:
+    """An httpcore ``trace`` extension that calls ``sent`` once a request is written out."""
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event in REQUEST_WRITTEN:
+            sent()
+
+    return trace
+
+
+REQUEST_WRITTEN = frozenset(
+    {"http11.send_request_body.complete", "http2.send_request_body.complete"}
+)
+"""httpcore's trace events for a request written out whole."""
 
 
 class WebSocket:

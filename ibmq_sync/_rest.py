@@ -104,10 +104,12 @@ def _send(
     headers: dict[str, str] | None = None,
     reply: bool = True,
     decoder: Callable[..., Any] = replies.decode,
+    on_sent: Callable[[], None] | None = None,
 ) -> Any:
     """Send one request of ``endpoint``; return its reply as ``decoder`` reads it (by
     default the decoded JSON value; ``None`` when ``reply`` is false), or raise the endpoint
-    family's typed error. ``headers`` are sent with it (on every try)."""
+    family's typed error. ``headers`` are sent with it (on every try); ``on_sent`` is
+    called when it is written out (see :meth:`Session.request`)."""
     content = json.dumps(body).encode() if body is not None else None
     for fresh_login in (False, True):
         try:
@@ -120,6 +122,7 @@ def _send(
                 authenticated=endpoint.authenticated,
                 storage=endpoint.storage,
                 idempotent=endpoint.idempotent,
+                on_sent=on_sent,
             )
             break
         except RequestsApiError as exc:
@@ -276,8 +279,11 @@ class ProjectApi:
         payload = _send(self._session, JOB_DATA_UPLOADED, url, context)
         return replies.uploaded_job(payload, JOB_DATA_UPLOADED.family, context)
 
-    def jobs(self, page_filter: dict[str, Any]) -> JobsPage:
-        """``GET {hgp}/Jobs/status/v/1?filter=``: one page of a job listing."""
+    def jobs(
+        self, page_filter: dict[str, Any], on_sent: Callable[[], None] | None = None
+    ) -> JobsPage:
+        """``GET {hgp}/Jobs/status/v/1?filter=``: one page of a job listing, its documents
+        validated on first use. ``on_sent`` is called once the request is written out."""
         params = {"filter": json.dumps(page_filter)}
         page: JobsPage = _send(
             self._session,
@@ -286,6 +292,7 @@ class ProjectApi:
             JOBS.context,
             params=params,
             decoder=replies.jobs_page_json,
+            on_sent=on_sent,
         )
         return page
 

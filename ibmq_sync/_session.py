@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -19,7 +19,7 @@ from ibmq_async._core import errors
 from ibmq_async._core.defaults import CLIENT_APPLICATION, CONNECTION_POOL, ReplyLimits, Timeouts
 from ibmq_async._core.retry import RetryPolicy, effective_policy
 
-from ._compat import Limiter, Relogin, monotonic, sleep
+from ._compat import Limiter, Relogin, monotonic, sent_trace, sleep
 
 logger = logging.getLogger(__name__)
 
@@ -125,13 +125,16 @@ class Session:
         authenticated: bool = True,
         storage: bool = False,
         idempotent: bool = True,
+        on_sent: Callable[[], None] | None = None,
     ) -> httpx.Response:
         """Send a request with the retry policy; return the successful reply, read.
 
         ``idempotent=False`` retries only failures that provably happened before the request
         reached the server. The body is read up to the session's ``limits`` (``storage``
         for object storage, ``api`` otherwise); redirects are never followed. ``headers`` go
-        with the request (the session's own access token and content type win).
+        with the request (the session's own access token and content type win). ``on_sent``
+        is called each time the request has been written out whole (on every try), so that a
+        caller may go on with other work while the server answers.
 
         Raises:
             ReplyRefused: a redirect, or a reply over its size limit (see ``_core.errors``).
@@ -153,6 +156,8 @@ class Session:
             headers=sent,
             timeout=self.timeouts.for_storage() if storage else self.timeouts.for_api(),
         )
+        if on_sent is not None:
+            request.extensions["trace"] = sent_trace(on_sent)
 
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome

@@ -58,6 +58,8 @@ HAND_TWINNED = {"_acompat.py": "_compat.py"}
 
 NAMES = {
     "aclose": "close",
+    "aclosing": "closing",
+    "anext": "next",
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",
     "_acompat": "_compat",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from .defaults import ReplyLimits
@@ -248,13 +248,28 @@ def properties(
     return optional(BackendProperties, payload, family, context)
 
 
-@dataclass(frozen=True)
 class JobsPage:
-    """A page of a job listing: the documents that parsed, and the ``(id, creationDate)`` of
-    every item received, for the keyset cursor (dates verbatim, as the server wrote them)."""
+    """A page of a job listing: the ``(id, creationDate)`` of every item received, for the
+    keyset cursor (dates verbatim, as the server wrote them), and the documents that parse.
 
-    documents: list[JobDocument]
-    keys: list[tuple[str, str]]
+    The keys are read at once; the documents may be read on first use, so that a listing can
+    ask for its next page before it validates this one.
+    """
+
+    def __init__(
+        self,
+        keys: list[tuple[str, str]],
+        documents: list[JobDocument] | Callable[[], list[JobDocument]],
+    ) -> None:
+        self.keys = keys
+        self._documents = documents
+
+    @property
+    def documents(self) -> list[JobDocument]:
+        """The documents that parse, in the order received (malformed ones skipped)."""
+        if callable(self._documents):
+            self._documents = self._documents()
+        return self._documents
 
 
 def jobs_page(payload: Any, family: ErrorFamily, context: str) -> JobsPage:
@@ -278,7 +293,7 @@ def jobs_page(payload: Any, family: ErrorFamily, context: str) -> JobsPage:
             documents.append(parse(JobDocument, raw, family, f"job {job_id}"))
         except family.protocol as exc:
             logger.warning("Skipping a malformed job document: %s", exc)
-    return JobsPage(documents, keys)
+    return JobsPage(keys, documents)
 
 
 class _PageKey(TypedDict):
@@ -288,8 +303,11 @@ class _PageKey(TypedDict):
     creationDate: str
 
 
-_PAGE = TypeAdapter(list[JobDocument])
-_PAGE_KEYS = TypeAdapter(list[_PageKey])
+_UNCACHED = ConfigDict(cache_strings="keys")
+"""pydantic's JSON parser caches the strings it reads: the values of a listing (ids, dates)
+are mostly unique and would only fill its cache (a megabyte over a long walk)."""
+_PAGE = TypeAdapter(list[JobDocument], config=_UNCACHED)
+_PAGE_KEYS = TypeAdapter(list[_PageKey], config=_UNCACHED)
 
 
 def jobs_page_json(
@@ -303,26 +321,33 @@ def jobs_page_json(
     max_depth: int = MAX_DEPTH,
 ) -> JobsPage:
     """``GET {hgp}/Jobs/status/v/1`` from the reply's bytes, as :func:`decode` and then
-    :func:`jobs_page` would parse it.
+    :func:`jobs_page` would parse it; the documents are validated on first use.
 
-    A page of valid documents is validated straight from the bytes, in pydantic's JSON
-    parser, without first building the decoded value (a third of the time and of the objects,
-    measured by ``bench/listing.py``). Anything else (a malformed document to skip, a reply
-    that is not a list of objects, not JSON at all) takes the decoded path, so it is skipped
-    or refused exactly as there. The collector is paused meanwhile (see :mod:`.gc_pause`).
+    Valid JSON is validated straight from the bytes, in pydantic's JSON parser, without
+    first building the decoded value (a third of the time and of the objects, measured by
+    ``bench/listing.py``): the cursor's keys now, the documents later. Anything else (an
+    item without its keys, a reply that is not a list, not JSON at all, a malformed document
+    to skip) takes the decoded path, so it is refused or skipped exactly as there. The
+    collector is paused meanwhile (see :mod:`.gc_pause`).
     """
     check_content_type(content_type, family, context, status_code)
     with gc_paused():
         try:
-            documents = _PAGE.validate_json(content)
             keys = _PAGE_KEYS.validate_json(content)
         except ValidationError:
-            pass
-        else:
-            check_depth(content, max_depth, family, context, status_code)
-            return JobsPage(documents, [(key["id"], key["creationDate"]) for key in keys])
-        payload = decode(content, family, context, status_code, secrets, max_depth=max_depth)
-        return jobs_page(payload, family, context)
+            payload = decode(content, family, context, status_code, secrets, max_depth=max_depth)
+            return jobs_page(payload, family, context)
+    check_depth(content, max_depth, family, context, status_code)
+
+    def documents() -> list[JobDocument]:
+        with gc_paused():
+            try:
+                return _PAGE.validate_json(content)
+            except ValidationError:
+                payload = decode(content, family, context, status_code, secrets)
+                return jobs_page(payload, family, context).documents
+
+    return JobsPage([(key["id"], key["creationDate"]) for key in keys], documents)
 
 
 def updated(payload: Any, sent: dict[str, Any], family: ErrorFamily, context: str) -> None:
