@@ -7,7 +7,6 @@ nowhere else.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import time
@@ -31,6 +30,7 @@ from ._core.websocket import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
     from pathlib import Path
 
     from websockets.asyncio.client import ClientConnection
@@ -264,6 +264,8 @@ class Ahead(Generic[_T]):
     """
 
     def __init__(self, call: Callable[..., Coroutine[Any, Any, _T]], *args: Any) -> None:
+        import asyncio  # loaded by then; not at import, which it would slow by 30 modules
+
         self._sent = anyio.Event()
         self._task = asyncio.get_running_loop().create_task(call(*args, on_sent=self._sent.set))
         self._task.add_done_callback(self._done)
