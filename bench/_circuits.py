@@ -1,10 +1,11 @@
-"""Seeded random circuits in a device's basis, identical under qiskit 1.4 and qiskit 2.
+"""The benchmarks' circuits: a Bell pair and a GHZ state of known outcomes, and seeded random
+circuits in a device's basis, identical under qiskit 1.4 and qiskit 2.
 
-Imported by ``bench/serialization.py`` (qiskit 2) and by ``bench/_assemble_baseline.py`` (run
-by an interpreter with qiskit 1.4): QPY written by qiskit 2 may not load in qiskit 1.4, so each
-side builds the circuits itself from the same recipe, and the caller checks that every circuit
-has the same instruction count on both sides. Only ``QuantumCircuit`` calls that both versions
-share, and Python's ``random.Random``, are used.
+The random ones are imported by ``bench/serialization.py`` (qiskit 2) and by
+``bench/_assemble_baseline.py`` (run by an interpreter with qiskit 1.4): QPY written by qiskit 2
+may not load in qiskit 1.4, so each side builds the circuits itself from the same recipe, and
+the caller checks that every circuit has the same instruction count on both sides. Only
+``QuantumCircuit`` calls that both versions share, and Python's ``random.Random``, are used.
 
 The recipe, per circuit ``seed``: ``depth`` layers; in each layer the coupling-map edges among
 the first ``num_qubits`` qubits are visited in a random order and each edge whose two qubits
@@ -20,6 +21,29 @@ import math
 import random
 from collections.abc import Sequence
 from typing import Any
+
+
+def bell(name: str = "bell") -> Any:
+    """A measured 2-qubit Bell circuit: only ``00`` and ``11`` on an ideal simulator."""
+    from qiskit import QuantumCircuit
+
+    circuit = QuantumCircuit(2, 2, name=name)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.measure([0, 1], [0, 1])
+    return circuit
+
+
+def ghz(name: str = "ghz") -> Any:
+    """A measured 3-qubit GHZ circuit: only ``000`` and ``111`` on an ideal simulator."""
+    from qiskit import QuantumCircuit
+
+    circuit = QuantumCircuit(3, 3, name=name)
+    circuit.h(0)
+    circuit.cx(0, 1)
+    circuit.cx(1, 2)
+    circuit.measure([0, 1, 2], [0, 1, 2])
+    return circuit
 
 
 def device_edges(coupling_map: Sequence[Sequence[int]], num_qubits: int) -> list[list[int]]:

@@ -45,6 +45,7 @@ from qiskit import QuantumCircuit, qasm2
 
 from ibmq_async._core.defaults import CONNECTION_POOL
 
+from ._circuits import bell, ghz
 from ._service import Service, legacy_python, local_service, run_legacy
 
 DEFAULT_JOBS = 200
@@ -61,25 +62,6 @@ Counts = dict[str, int]
 
 
 # -- the work ----------------------------------------------------------------------------------
-
-
-def bell(name: str = "bell") -> QuantumCircuit:
-    """A measured 2-qubit Bell circuit: only ``00`` and ``11`` on an ideal simulator."""
-    circuit = QuantumCircuit(2, 2, name=name)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
-
-
-def ghz(name: str = "ghz") -> QuantumCircuit:
-    """A measured 3-qubit GHZ circuit: only ``000`` and ``111`` on an ideal simulator."""
-    circuit = QuantumCircuit(3, 3, name=name)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.cx(1, 2)
-    circuit.measure([0, 1, 2], [0, 1, 2])
-    return circuit
 
 
 @dataclass(frozen=True)

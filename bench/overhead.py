@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from qiskit import QuantumCircuit
 
+from ._circuits import bell
 from ._service import Service, local_service
 
 DEFAULT_CALLS = 1000
@@ -199,14 +199,6 @@ def _ms_or_none(seconds: float | None) -> float | None:
 
 def _num(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
 
 
 def _endpoint(job: Any) -> tuple[str, dict[str, str]]:

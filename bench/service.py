@@ -44,6 +44,7 @@ from typing import Any
 import httpx
 from qiskit import QuantumCircuit
 
+from ._circuits import ghz
 from ._service import Service, local_service
 from .batch import bitstrings
 
@@ -127,16 +128,6 @@ def bell_qobj(backend: str, name: str) -> dict[str, Any]:
     }
 
 
-def ghz_circuit() -> QuantumCircuit:
-    """A measured 3-qubit GHZ circuit."""
-    circuit = QuantumCircuit(3, 3, name="ghz")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.cx(1, 2)
-    circuit.measure([0, 1, 2], [0, 1, 2])
-    return circuit
-
-
 def device_ghz_qobjs(configurations: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """A GHZ transpiled onto qubits 0-2 of each device (by its configuration), as a Qobj."""
     from qiskit import transpile
@@ -149,9 +140,7 @@ def device_ghz_qobjs(configurations: dict[str, dict[str, Any]]) -> dict[str, dic
             num_qubits=configuration["n_qubits"],
             coupling_map=CouplingMap(configuration["coupling_map"]),
         )
-        circuit = transpile(
-            ghz_circuit(), target=target, initial_layout=[0, 1, 2], seed_transpiler=1
-        )
+        circuit = transpile(ghz(), target=target, initial_layout=[0, 1, 2], seed_transpiler=1)
         wires[name] = _circuit_qobj(circuit, name)
     return wires
 

@@ -8,25 +8,11 @@ import os
 import signal
 import sys
 
-from qiskit import QuantumCircuit
+from known_circuits import pattern, pattern_bits
 
 PARTS = 20
 """Jobs in the batches that get killed or interrupted."""
 EXPERIMENTS = 500
-
-
-def pattern(index: int, width: int = 3) -> QuantumCircuit:
-    """Circuit ``index`` prepares the basis state ``index % 2**width``."""
-    circuit = QuantumCircuit(width, width, name=f"c{index}")
-    for bit in range(width):
-        if index >> bit & 1:
-            circuit.x(bit)
-    circuit.measure(range(width), range(width))
-    return circuit
-
-
-def expected(index: int, width: int = 3) -> str:
-    return format(index % 2**width, f"0{width}b")
 
 
 def say(*words: object) -> None:
@@ -136,7 +122,7 @@ def fork(url: str, token: str) -> None:
     provider = accounts.enable_account(token, url=url)
     assert provider is not None
     backend = provider.get_backend("ibmq_qasm_simulator")
-    assert backend.run(pattern(1), shots=8).result().get_counts() == {expected(1): 8}
+    assert backend.run(pattern(1), shots=8).result().get_counts() == {pattern_bits(1): 8}
     child = os.fork()
     if child == 0:
         try:
@@ -148,14 +134,14 @@ def fork(url: str, token: str) -> None:
                 progress=False,
             )
             results = job_set.results(timeout=120, progress=False)
-            good = all(results.get_counts(i) == {expected(i): 8} for i in range(6))
+            good = all(results.get_counts(i) == {pattern_bits(i): 8} for i in range(6))
         except BaseException as exc:  # report anything: the parent only sees the exit code
             print("CHILD FAILED", repr(exc), flush=True)
             good = False
         os._exit(0 if good else 1)
     _, status = os.waitpid(child, 0)
     say("CHILD", os.waitstatus_to_exitcode(status))
-    assert backend.run(pattern(2), shots=8).result().get_counts() == {expected(2): 8}
+    assert backend.run(pattern(2), shots=8).result().get_counts() == {pattern_bits(2): 8}
     say("PARENT OK")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import known_circuits
 import pytest
 from qiskit import QuantumCircuit
 
@@ -41,12 +42,7 @@ def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture
 def ghz() -> QuantumCircuit:
     """A measured 3-qubit GHZ circuit."""
-    circuit = QuantumCircuit(3, 3, name="ghz")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.cx(1, 2)
-    circuit.measure([0, 1, 2], [0, 1, 2])
-    return circuit
+    return known_circuits.ghz()
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ async def finish_and_check(provider: Any, job_set_id: str) -> None:
     ]
     assert results.success, missing
     counts = [results.get_counts(i) for i in range(child.EXPERIMENTS)]
-    assert counts == [{child.expected(i): 64} for i in range(child.EXPERIMENTS)]
+    assert counts == [{child.pattern_bits(i): 64} for i in range(child.EXPERIMENTS)]
     live = assert_no_duplicates(await set_jobs_on_server(provider, job_set_id))
     assert len(live) == child.PARTS
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from known_circuits import pattern, pattern_bits
 from qiskit import QuantumCircuit
 
 from ibmq_async import (
@@ -61,21 +62,6 @@ async def limited(factory: AsyncIBMQFactory, limited_service: Any) -> AsyncAccou
     return provider
 
 
-def pattern(index: int, width: int = 3) -> QuantumCircuit:
-    """Circuit ``index`` prepares the basis state ``index % 2**width``, so its counts say
-    which experiment they belong to."""
-    circuit = QuantumCircuit(width, width, name=f"c{index}")
-    for bit in range(width):
-        if index >> bit & 1:
-            circuit.x(bit)
-    circuit.measure(range(width), range(width))
-    return circuit
-
-
-def expected(index: int, width: int = 3) -> str:
-    return format(index % 2**width, f"0{width}b")
-
-
 def top(counts: dict[str, int]) -> str:
     return max(counts, key=counts.__getitem__)
 
@@ -119,9 +105,9 @@ async def test_500_experiments_become_7_jobs_within_the_job_limit(
 
     results = await job_set.results(timeout=300, progress=False)
     assert results.success
-    assert [top(results.get_counts(i)) for i in range(500)] == [expected(i) for i in range(500)]
-    assert top(results.get_counts("c9")) == expected(9)
-    assert top(results.get_counts(circuits[77])) == expected(77)
+    assert [top(results.get_counts(i)) for i in range(500)] == [pattern_bits(i) for i in range(500)]
+    assert top(results.get_counts("c9")) == pattern_bits(9)
+    assert top(results.get_counts(circuits[77])) == pattern_bits(77)
     combined = results.combine_results()
     assert len(combined.results) == 500
 
@@ -172,7 +158,7 @@ async def test_a_set_is_found_again_by_its_id(limited: AsyncAccountProvider) -> 
     assert again.name() == job_set.name() and again.tags() == ["mine"]
     assert [j.job_id() for j in again.jobs() if j] == [j.job_id() for j in job_set.jobs() if j]
     results = await again.results(timeout=120, progress=False)
-    assert [top(results.get_counts(i)) for i in range(10)] == [expected(i) for i in range(10)]
+    assert [top(results.get_counts(i)) for i in range(10)] == [pattern_bits(i) for i in range(10)]
     job, inner = await again.job(5)
     assert job.job_id() == job_set.jobs()[1].job_id() and inner == 1  # type: ignore[union-attr]
 
@@ -223,7 +209,7 @@ async def test_a_single_circuit_is_one_experiment(limited: AsyncAccountProvider)
     backend = limited.get_backend("ibmq_qasm_simulator")
     job_set = await AsyncIBMQJobManager().run(pattern(5), backend, shots=10, progress=False)
     results = await job_set.results(timeout=60, progress=False)
-    assert len(job_set.jobs()) == 1 and top(results.get_counts(0)) == expected(5)
+    assert len(job_set.jobs()) == 1 and top(results.get_counts(0)) == pattern_bits(5)
 
 
 async def test_500_single_experiment_jobs_with_the_default_limit(
@@ -237,7 +223,7 @@ async def test_500_single_experiment_jobs_with_the_default_limit(
     )
     assert len({job.job_id() for job in job_set.jobs() if job}) == 500
     results = await job_set.results(timeout=600, progress=False)
-    assert [top(results.get_counts(i)) for i in range(500)] == [expected(i) for i in range(500)]
+    assert [top(results.get_counts(i)) for i in range(500)] == [pattern_bits(i) for i in range(500)]
     assert not [r for r in caplog.records if "job limit reached" in r.getMessage()]
 
 
@@ -253,7 +239,7 @@ async def test_gather_over_500_runs_never_trips_the_job_limit(
     jobs = await asyncio.gather(*(backend.run(c, shots=16) for c in circuits))
     assert len({job.job_id() for job in jobs}) == 500
     results = await asyncio.gather(*(job.result(timeout=600) for job in jobs))
-    assert [top(r.get_counts()) for r in results] == [expected(i) for i in range(500)]
+    assert [top(r.get_counts()) for r in results] == [pattern_bits(i) for i in range(500)]
     assert not [r for r in caplog.records if "job limit reached" in r.getMessage()]
 
 

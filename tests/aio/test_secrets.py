@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from qiskit import QuantumCircuit
+from known_circuits import bell
 
 from ibmq_async import (
     AsyncIBMQFactory,
@@ -95,14 +95,6 @@ class Recorder(httpx.AsyncHTTPTransport):
 
 SERVICE_LOGGERS = ("uvicorn", "ibmq_local", "fastapi", "starlette", "websockets.server")
 """Loggers of the embedded local service, not of the client."""
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
 
 
 async def test_a_full_session_shows_no_token_anywhere(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from qiskit import QuantumCircuit
+from known_circuits import pattern, pattern_bits
 
 from ibmq_async import AsyncIBMQFactory, AsyncIBMQJobManager, RetryPolicy
 from ibmq_async._core.submission import never_got_its_qobj
@@ -69,19 +69,6 @@ def faulty_service_without_keys(tmp_path_factory: pytest.TempPathFactory) -> Ite
         service.stop()
 
 
-def pattern(index: int, width: int = 3) -> QuantumCircuit:
-    circuit = QuantumCircuit(width, width, name=f"c{index}")
-    for bit in range(width):
-        if index >> bit & 1:
-            circuit.x(bit)
-    circuit.measure(range(width), range(width))
-    return circuit
-
-
-def expected(index: int, width: int = 3) -> dict[str, int]:
-    return {format(index % 2**width, f"0{width}b"): 16}
-
-
 async def run_under_faults(service: Any, runs: int) -> tuple[list[Any], bool]:
     """``runs`` single-circuit jobs through ``service``, every result checked; the jobs on the
     service afterwards, and whether the client learnt at login that keys are honoured."""
@@ -97,7 +84,9 @@ async def run_under_faults(service: Any, runs: int) -> tuple[list[Any], bool]:
         errors = [m.submit_error for m in job_set.managed_jobs() if m.submit_error]
         assert errors == []
         results = await job_set.results(timeout=900, progress=False)
-        assert [results.get_counts(i) for i in range(runs)] == [expected(i) for i in range(runs)]
+        assert [results.get_counts(i) for i in range(runs)] == [
+            {pattern_bits(i): 16} for i in range(runs)
+        ]
 
         on_server = await provider.jobs(limit=None, backend_name="ibmq_qasm_simulator")
         for job in on_server:

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+from known_circuits import ghz
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
 from ibmq_local import LocalService
@@ -51,15 +52,6 @@ PAUSED = "ibmq_lima"
 """Configured ``internal`` by conftest.py (jobs stay QUEUED); it has no coordinates."""
 WAIT_MS = 60_000
 RUN = uuid.uuid4().hex[:8]
-
-
-def ghz() -> QuantumCircuit:
-    circuit = QuantumCircuit(3, 3, name="ghz")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.cx(1, 2)
-    circuit.measure([0, 1, 2], [0, 1, 2])
-    return circuit
 
 
 def two_registers() -> QuantumCircuit:

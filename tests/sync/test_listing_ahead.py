@@ -19,7 +19,7 @@ from typing import Any, cast
 import httpx
 import pytest
 import respx
-from qiskit import QuantumCircuit
+from known_circuits import bell
 
 from ibmq_async._core.endpoints import HubGroupProject, ProjectPaths
 from ibmq_sync import AccountProvider, IBMQBackendApiError, RetryPolicy
@@ -157,14 +157,6 @@ def test_a_finished_walk_leaves_no_page_behind(router: respx.MockRouter, api: Pr
     finally:
         gc.enable()
     assert alive == []
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2, name="bell")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
 
 
 @pytest.mark.integration

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from known_circuits import bell
 from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus
 
@@ -34,14 +35,6 @@ pytestmark = pytest.mark.integration
 SIMULATOR = "ibmq_qasm_simulator"
 PAUSED = "ibmq_lima"
 """A backend of the paused service below: it accepts jobs and never runs them."""
-
-
-def bell(name: str = "bell") -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2, name=name)
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
 
 
 def flip(name: str = "flip") -> QuantumCircuit:

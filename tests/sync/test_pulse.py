@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from known_circuits import bell
 from qiskit import QuantumCircuit
 
 from ibmq_sync import (
@@ -55,14 +56,6 @@ def schedule(pulse: Any, name: str = "probe", amp: Any = 0.1) -> Any:
         pulse.shift_phase(0.5, pulse.DriveChannel(0))
         pulse.acquire(100, pulse.AcquireChannel(0), pulse.MemorySlot(0))
     return built
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2, name="bell")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from qiskit import QuantumCircuit
+from known_circuits import bell
 
 from ibmq_local.service import LocalService
 from ibmq_sync import (
@@ -52,14 +52,6 @@ def tenants(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalService]:
         yield service
     finally:
         service.stop()
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2, name="bell")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
 
 
 def test_each_user_sees_only_their_providers_and_jobs(tenants: LocalService) -> None:
