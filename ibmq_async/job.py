@@ -97,6 +97,11 @@ class AsyncIBMQJob:
         """The last API status seen, without a request."""
         return self._status
 
+    def last_status(self) -> JobStatus:
+        """The last status seen, as qiskit's ``JobStatus``, without a request (a listed
+        job's is the listing's); :meth:`status` asks the server."""
+        return to_job_status(self._status)
+
     def document(self) -> JobDocument:
         """The last job document received from the server."""
         return self._document

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 import typer
 
-from ibmq_async._core import qiskitrc
 from ibmq_sync import QX_AUTH_URL, AccountProvider, IBMQBackend, IBMQFactory, IBMQJob
 from ibmq_sync.exceptions import IBMQApiError, IBMQBackendNotFoundError
 from ibmq_sync.models import QueueInfo
@@ -208,7 +207,7 @@ def account_save(
                 token = sys.stdin.readline().strip()
         if not token:
             raise CliError("no token given", ExitCode.USAGE)
-        file = qiskitrc.path()
+        file = IBMQFactory.account_file()
         if IBMQFactory.stored_account() and not overwrite:
             raise CliError(f"an account is already saved in {file}; pass --overwrite to replace it")
         IBMQFactory.save_account(
@@ -230,7 +229,7 @@ def account_show(
     """Show the saved account (the token masked unless --show-token)."""
     out = Output(as_json)
     with reported(debug=_debug):
-        file = qiskitrc.path()
+        file = IBMQFactory.account_file()
         stored = IBMQFactory.stored_account()
         if not stored:
             raise CliError(f"no account is saved in {file}", ExitCode.NOT_FOUND)
@@ -246,7 +245,7 @@ def account_delete(as_json: Json = False) -> None:
     """Delete the saved account."""
     out = Output(as_json)
     with reported(debug=_debug):
-        file = qiskitrc.path()
+        file = IBMQFactory.account_file()
         IBMQFactory.delete_account()
         if as_json:
             out.json({"deleted": True, "file": str(file)})

@@ -17,7 +17,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ibmq_async._core.statuses import to_job_status
 from ibmq_sync import IBMQBackend, IBMQJob
 from ibmq_sync.models import BackendProperties, BackendStatus, Nduv
 
@@ -101,7 +100,7 @@ def job_data(job: IBMQJob) -> dict[str, Any]:
     return {
         "job_id": job.job_id(),
         "backend": job.backend().name(),
-        "status": to_job_status(job.api_status()).name,
+        "status": job.last_status().name,
         "api_status": job.api_status().value,
         "name": job.name(),
         "tags": job.tags(),

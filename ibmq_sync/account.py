@@ -518,6 +518,12 @@ class IBMQFactory:
         qiskitrc.write(file, stored_credentials.remove(text, section, str(file)))
 
     @staticmethod
+    def account_file() -> Path:
+        """The file :meth:`save_account` writes and :meth:`load_account` reads:
+        ``~/.qiskit/qiskitrc``, or the path in ``QISKITRC``. It may not exist yet."""
+        return qiskitrc.path()
+
+    @staticmethod
     def stored_account() -> dict[str, str]:
         """List the account stored on disk.
 

@@ -135,6 +135,7 @@ async def test_saved_account_loads_with_its_default_provider(
 async def test_save_account_keeps_an_entry_unless_overwrite(
     factory: AsyncIBMQFactory, qiskitrc: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    assert factory.account_file() == qiskitrc  # QISKITRC, set by the fixture
     factory.save_account("first-token", "http://127.0.0.1:1/api")
     with caplog.at_level(logging.WARNING):
         factory.save_account("second-token", "http://127.0.0.1:1/api")

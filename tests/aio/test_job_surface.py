@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from qiskit import QuantumCircuit
+from known_circuits import bell
 from qiskit.providers import JobStatus
 
 from ibmq_async import (
@@ -25,14 +25,6 @@ from ibmq_async.models import BackendProperties
 pytestmark = pytest.mark.integration
 
 SIMULATOR = "ibmq_qasm_simulator"
-
-
-def bell() -> QuantumCircuit:
-    circuit = QuantumCircuit(2, 2, name="bell")
-    circuit.h(0)
-    circuit.cx(0, 1)
-    circuit.measure([0, 1], [0, 1])
-    return circuit
 
 
 async def submit(
@@ -90,6 +82,7 @@ async def test_iter_jobs_walks_every_page_once(provider: AsyncAccountProvider) -
     walked = []
     async for job in backend.iter_jobs(job_tags=[tag], descending=False):
         walked.append(job.job_id())
+        assert job.last_status() is JobStatus.DONE  # the listing's, no request
     assert walked == ids
     # Pages smaller than the listing: the keyset cursor moves on, never repeats a job.
     paged = [job.job_id() async for job in backend.iter_jobs(job_tags=[tag], page_size=3)]
