@@ -75,6 +75,20 @@ def _parser() -> argparse.ArgumentParser:
         "fault_seed, else random and printed)",
     )
     serve.add_argument(
+        "--idempotency-keys",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="honour Idempotency-Key on job creation, and say so in /version (default: the "
+        "configuration's idempotency_keys, true)",
+    )
+    serve.add_argument(
+        "--websocket",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve the job-status websocket; without it clients poll (default: the "
+        "configuration's websocket, true)",
+    )
+    serve.add_argument(
         "--config",
         type=Path,
         default=None,
@@ -111,6 +125,8 @@ def serve(
     token_file: Path | None = None,
     fault_rate: float | None = None,
     fault_seed: int | None = None,
+    idempotency_keys: bool | None = None,
+    websocket: bool | None = None,
 ) -> int:
     """Serve in the foreground until SIGINT/SIGTERM; return the exit status.
 
@@ -125,6 +141,8 @@ def serve(
             users=[parse_user_option(user) for user in users],
             fault_rate=fault_rate,
             fault_seed=fault_seed,
+            idempotency_keys=idempotency_keys,
+            websocket=websocket,
         )
     except ConfigError as exc:
         print(f"ibmq-local: {exc}", file=sys.stderr)
@@ -199,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             token_file=args.token_file,
             fault_rate=args.fault_rate,
             fault_seed=args.fault_seed,
+            idempotency_keys=args.idempotency_keys,
+            websocket=args.websocket,
         )
     return 2  # pragma: no cover - argparse rejects unknown commands
 

@@ -10,6 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from ibmq_async._core.websocket import status_url
 
 pytestmark = pytest.mark.integration
 
@@ -66,6 +70,35 @@ def test_explicit_token(tmp_path: Path) -> None:
     try:
         assert token == "my-token"
         check_serving(url, "my-token")
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    process.stdout.close()  # type: ignore[union-attr]
+    process.stderr.close()  # type: ignore[union-attr]
+
+
+def test_switches_turn_off_idempotency_keys_and_the_websocket(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text('{"idempotency_keys": true, "websocket": true}')
+    process, url, token = serve(tmp_path, "--no-idempotency-keys", "--no-websocket")
+    try:
+        with httpx.Client(timeout=30) as http:
+            assert "idempotency-keys" not in http.get(f"{url}/version").json()["capabilities"]
+            access = http.post(f"{url}/users/loginWithToken", json={"apiToken": token})
+            headers = {"X-Access-Token": access.json()["id"]}
+            ws = http.get(f"{url}/users/me", headers=headers).json()["urls"]["ws"]
+        with pytest.raises(InvalidStatus) as refused:
+            connect(status_url(ws, "0" * 24), proxy=None, open_timeout=10)
+        assert refused.value.response.status_code == 503
+    finally:
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    process.stdout.close()  # type: ignore[union-attr]
+    process.stderr.close()  # type: ignore[union-attr]
+    # Without the switches, the configuration's values hold.
+    process, url, _ = serve(tmp_path)
+    try:
+        with httpx.Client(timeout=30) as http:
+            assert "idempotency-keys" in http.get(f"{url}/version").json()["capabilities"]
     finally:
         process.terminate()
         assert process.wait(timeout=30) == 0
