@@ -344,7 +344,9 @@ def jobs_page_json(
             try:
                 return _PAGE.validate_json(content)
             except ValidationError:
-                payload = decode(content, family, context, status_code, secrets)
+                payload = decode(
+                    content, family, context, status_code, secrets, max_depth=max_depth
+                )
                 return jobs_page(payload, family, context).documents
 
     return JobsPage([(key["id"], key["creationDate"]) for key in keys], documents)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any, cast
@@ -140,6 +141,20 @@ def test_a_walk_left_early_drops_the_page_asked_for_ahead(
     # The slow page is not waited for; the session serves the next walk.
     pages.replies = [httpx.Response(200, json=documents(3, 1))]
     assert [job.job_id() for job in walk(api)] == ["job3"]
+
+
+def test_a_malformed_document_is_skipped_and_the_walk_goes_on_past_it(
+    router: respx.MockRouter, api: ProjectApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = documents(9, 3)
+    page[1]["status"] = "DANCING"  # an unknown status: job8 cannot be read
+    pages = Pages(httpx.Response(200, json=page))
+    router.get(LISTING).mock(side_effect=pages)
+    with caplog.at_level(logging.WARNING, logger="ibmq_sync"):
+        assert [job.job_id() for job in walk(api, page_size=3)] == ["job9", "job7"]
+    assert "Skipping a malformed job document" in caplog.text and "job8" in caplog.text
+    # The cursor moved past all three, the skipped one included.
+    assert pages.filters[1]["where"]["creationDate"] == {"lte": "2024-01-01T00:00:07.000Z"}
 
 
 def test_a_finished_walk_leaves_no_page_behind(router: respx.MockRouter, api: ProjectApi) -> None:
