@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -324,6 +325,16 @@ def _ahead_threads() -> ThreadPoolExecutor:
         if _ahead_pool is None:
             _ahead_pool = ThreadPoolExecutor(_AHEAD_THREADS, thread_name_prefix="ibmq-ahead")
         return _ahead_pool
+
+
+def _forget_ahead_threads() -> None:
+    """In a forked child: the parent's threads do not exist there, so start afresh."""
+    global _ahead_pool, _ahead_lock
+    _ahead_pool = None
+    _ahead_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_ahead_threads)
 
 
 class Ahead(Generic[_T]):

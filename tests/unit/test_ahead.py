@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
+import os
+import signal
 import threading
 import weakref
 from collections.abc import Callable
@@ -130,3 +132,19 @@ async def test_async_result_is_not_kept_by_a_cycle() -> None:
         assert watched() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_blocking_calls_work_in_a_forked_child() -> None:
+    # The parent's pool threads do not exist in the child: it must make its own.
+    def call(value: int, on_sent: Callable[[], None]) -> int:
+        return value + 1
+
+    assert _compat.Ahead(call, 1).result() == 2  # the parent's pool exists now
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        signal.alarm(20)  # a hang fails the child instead of the test run
+        ok = _compat.Ahead(call, 41).result() == 42
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
