@@ -18,8 +18,14 @@ from dataclasses import dataclass, field
 
 from .models import BackendJobLimit
 
-REFRESH_FIRST = 0.05
-"""Seconds before the first report is asked again while callers wait for a slot."""
+REFRESH_FIRST = 0.02
+"""Seconds before the first report is asked again while callers wait for a slot.
+
+A slot frees when a job holding it ends; while nobody waits on those jobs (every ``run()``
+of a batch first, then every ``result()``), this report is how the waiters learn of it.
+bench/batch.py measured ``gather(run)``, then ``gather(result)``, at 1.20 to 1.34 times the
+raw floor with 50 ms, 1.06 to 1.23 with 20 ms, for 0.3 more reports per job. The interval
+still grows while nothing changes, to one report a second."""
 
 REFRESH_MAX = 1.0
 """The longest interval between two reports while callers wait for a slot."""
