@@ -257,8 +257,8 @@ class Ahead(Generic[_T]):
     """A request started now and taken later: the next page of a listing, asked for while
     the current one is read.
 
-    ``call(*args, on_sent=...)`` runs as a task of the current event loop; it calls ``sent``
-    once its request is written out (see :func:`sent_trace`). :meth:`started` waits for
+    ``call(*args, on_sent=...)`` runs as a task of the current event loop; it calls
+    ``on_sent`` once its request is written out (see :func:`sent_trace`). :meth:`started` waits for
     that, so the caller's own work overlaps the server's; :meth:`result` waits for the
     reply. A result never taken is dropped by :meth:`cancel`.
     """

@@ -120,7 +120,7 @@ def json_too_deep(content: bytes, limit: int) -> bool:
         if shorter == nesting:
             break  # unbalanced: not JSON, as the parser says
         nesting = shorter
-    return bool(nesting) and b"()" in nesting
+    return b"()" in nesting  # pairs left after ``limit`` passes: deeper than that
 
 
 def _describe(error: ValidationError) -> str:
@@ -330,13 +330,17 @@ def jobs_page_json(
     to skip) takes the decoded path, so it is refused or skipped exactly as there. The
     collector is paused meanwhile (see :mod:`.gc_pause`).
     """
+
+    def decoded() -> JobsPage:
+        payload = decode(content, family, context, status_code, secrets, max_depth=max_depth)
+        return jobs_page(payload, family, context)
+
     check_content_type(content_type, family, context, status_code)
     with gc_paused():
         try:
             keys = _PAGE_KEYS.validate_json(content)
         except ValidationError:
-            payload = decode(content, family, context, status_code, secrets, max_depth=max_depth)
-            return jobs_page(payload, family, context)
+            return decoded()
     check_depth(content, max_depth, family, context, status_code)
 
     def documents() -> list[JobDocument]:
@@ -344,10 +348,7 @@ def jobs_page_json(
             try:
                 return _PAGE.validate_json(content)
             except ValidationError:
-                payload = decode(
-                    content, family, context, status_code, secrets, max_depth=max_depth
-                )
-                return jobs_page(payload, family, context).documents
+                return decoded().documents
 
     return JobsPage([(key["id"], key["creationDate"]) for key in keys], documents)
 
